@@ -31,6 +31,7 @@ KPI_KINDS = ("actual", "estimate", "plan")
 # Vintage tags say which publication of a figure a row is; when the same fact was published more than once,
 # cleaning keeps the highest-ranked vintage and says so. Other tags mark a row.
 VINTAGE_RANK = {
+    "yearbook": 8,  # the final figure of a statistical yearbook (Niên giám thống kê)
     "revised": 7,
     "official": 6,
     "preliminary": 5,

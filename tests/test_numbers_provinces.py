@@ -1,0 +1,78 @@
+import pytest
+
+from bnkpi_utils.numbers import EN, VI, NumberError, column_notation, format_vi, notation_of, parse_number
+from bnkpi_utils.provinces import PROVINCES_2024, PROVINCES_2025, UnknownProvince, normalise_region, suggest
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("45,92", 45.92), ("42.83", 42.83), ("1.260.000", 1_260_000), ("1.260,5", 1260.5), ("1,260.5", 1260.5),
+    ("-9,28", -9.28), ("\u22126,18", -6.18), ("0,500", 0.5), (" 12 ", 12), ("53%", 53), ("1 260", 1260),
+])
+def test_parse_unambiguous_numbers(text, expected):
+    assert parse_number(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["1.260", "1,260", "12.345"])
+def test_lone_thousands_group_is_ambiguous_without_context(text):
+    with pytest.raises(NumberError, match="ambiguous"):
+        parse_number(text)
+
+
+def test_ambiguous_value_resolved_by_column_notation():
+    assert parse_number("1.260", VI) == 1260
+    assert parse_number("1.260", EN) == pytest.approx(1.26)
+    assert column_notation(["45,92", "1.260", "7"]) == VI
+    assert column_notation(["42.83", "1,260"]) == EN
+
+
+def test_mixed_notation_in_one_column_is_an_error():
+    with pytest.raises(NumberError, match="mixes"):
+        column_notation(["45,92", "42.83"])
+
+
+@pytest.mark.parametrize("text", ["abc", "n/a", "1,2,3", "1.26.0", "4..5", ",5", "12-3"])
+def test_text_is_not_a_number(text):
+    with pytest.raises(NumberError):
+        parse_number(text)
+
+
+def test_notation_of_single_values():
+    assert notation_of("45,92") == VI
+    assert notation_of("3.5") == EN
+    assert notation_of("1.260") is None
+    assert notation_of("12") is None
+
+
+def test_format_vi_uses_decimal_comma_and_thousands_dot():
+    assert format_vi(48.764) == "48,76"
+    assert format_vi(1260.5, 1) == "1.260,5"
+    assert format_vi(float("nan")) == "–"
+
+
+def test_unit_lists_match_the_merger():
+    assert len(PROVINCES_2024) == 63
+    assert len(PROVINCES_2025) == 34
+
+
+@pytest.mark.parametrize("variant, official", [
+    ("Bac Ninh", "Bắc Ninh"), ("tỉnh Bắc Giang", "Bắc Giang"), ("TP Hồ Chí Minh", "TP. Hồ Chí Minh"),
+    ("Thành phố Hồ Chí Minh", "TP. Hồ Chí Minh"), ("Ho Chi Minh City", "TP. Hồ Chí Minh"),
+    ("Tp. Hà Nội", "Hà Nội"), ("HA NOI", "Hà Nội"), ("Thành phố Huế", "Huế"), ("Thua Thien Hue", "Thừa Thiên Huế"),
+    ("Ba Ria Vung Tau", "Bà Rịa - Vũng Tàu"), ("Dak Lak", "Đắk Lắk"), ("Viet Nam", "Việt Nam"),
+    ("Bắc Ninh", "Bắc Ninh"),
+])
+def test_variants_map_to_official_names(variant, official):
+    assert normalise_region(variant) == official
+
+
+def test_decomposed_unicode_is_accepted():
+    import unicodedata
+    assert normalise_region(unicodedata.normalize("NFD", "Bắc Ninh")) == "Bắc Ninh"
+
+
+def test_unknown_province_suggests_closest_names():
+    with pytest.raises(UnknownProvince) as info:
+        normalise_region("Bac Nin")
+    assert "Bắc Ninh" in info.value.suggestions
+    assert "did you mean" in str(info.value)
+    assert suggest("Bắc Gian")[0] == "Bắc Giang"
