@@ -244,7 +244,7 @@ def clean_all(validated: ValidationResult) -> CleanResult:
         "kpi_actuals": build_kpi(t["kpi_actuals"], pii, macro),
         "province_mergers_2025": mergers.reset_index(drop=True),
     }
-    for name in ("pii_indicators", "pii_framework"):
+    for name in ("pii_indicators", "pii_framework", "pii_profile_notes", "pii_reference_values"):
         if name in t and len(t[name]):
             result.tables[name] = _drop_bookkeeping(t[name]).reset_index(drop=True)
     return result

@@ -143,6 +143,15 @@ def write_table(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+# Columns that look numeric but are codes or labels ("1.1" is a PII group, "2011-2015" a period).
+TEXT_COLUMNS = ("group", "indicator", "target_id", "section", "issued", "source", "note", "alternatives",
+                "tags", "components", "unit", "agency", "superseded_by", "value_text")
+
+
 def read_processed(path: Path) -> pd.DataFrame:
-    """Read a table written by write_table."""
-    return pd.read_csv(path, encoding="utf-8", keep_default_na=True)
+    """Read a table written by write_table, keeping code and label columns as text."""
+    df = pd.read_csv(path, encoding="utf-8", keep_default_na=True, dtype={c: str for c in TEXT_COLUMNS})
+    for column in ("superseded_by", "alternatives", "tags", "note", "agency"):
+        if column in df.columns:
+            df[column] = df[column].fillna("")
+    return df

@@ -133,6 +133,38 @@ TABLES: dict[str, TableSpec] = {
         required=False,
         description="The PII framework: indicator → group → pillar, direction and weight",
     ),
+    "pii_profile_notes": TableSpec(
+        "pii_profile_notes",
+        (
+            Column("edition", "int", low=2022, high=2100),
+            Column("province", "province"),
+            Column("kind", "enum", allowed=("strength", "weakness")),
+            Column("item_vi", "text"),
+            Column("item_en", "text", required=False),
+            Column("rank", "int", required=False, low=1),
+            SOURCE,
+        ),
+        key=("edition", "province", "kind", "item_vi"),
+        required=False,
+        description="Published strong and weak indicators of a province's PII profile",
+    ),
+    "pii_reference_values": TableSpec(
+        "pii_reference_values",
+        (
+            Column("edition", "int", low=2022, high=2100),
+            Column("province", "province"),
+            Column("group", "text"),
+            Column("indicator", "text"),
+            Column("value", "number"),
+            Column("national_min", "number"),
+            Column("national_max", "number"),
+            Column("published_group_score", "number", required=False, low=0, high=100),
+            SOURCE,
+        ),
+        key=("edition", "province", "indicator"),
+        required=False,
+        description="One province's public indicator values with the national minimum and maximum",
+    ),
     "macro": TableSpec(
         "macro",
         (

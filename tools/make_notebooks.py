@@ -28,7 +28,7 @@ processed_dir: str = ""  # folder for the cleaned tables; empty means data/proce
 output_dir: str = ""  # folder for tables, figures and briefs; empty means outputs
 lang: str = "vi"  # language of the brief: vi, en or all'''
 
-cells = [
+NB01 = [
     ("md", """# 01 — Kiểm tra và làm sạch dữ liệu thô
 
 Sổ tay này là bước đầu tiên của bộ công cụ theo dõi mục tiêu khoa học, công nghệ và đổi mới sáng tạo của tỉnh Bắc Ninh.
@@ -105,5 +105,137 @@ Các bảng được ghi vào thư mục `processed_dir`. Nhật ký làm sạch
 pd.DataFrame({"tệp": [p.name for p in written]})"""),
 ]
 
-nbf.write(notebook(cells), Path(__file__).resolve().parents[1] / "notebooks" / "01_clean.ipynb")
-print("ok")
+NB02 = [
+    ("md", """# 02 — Chỉ số Đổi mới sáng tạo cấp địa phương (PII)
+
+Sổ tay trả lời bốn câu hỏi của Sở, theo thứ tự:
+1. **Số liệu có đáng tin không?** Tính lại chỉ số đầu vào, đầu ra và PII từ điểm trụ cột theo đúng cách Bộ KH&CN tổng hợp.
+2. **Bắc Ninh đang ở đâu, đi theo hướng nào?** Điểm, thứ hạng và thứ hạng theo phân vị qua ba kỳ 2023–2025.
+3. **Cần gì để vào và giữ top 6 (năm 2030) — và top 10 (KH 279)?** Khoảng cách điểm, đòn bẩy của từng trụ cột, mô phỏng "nếu… thì…".
+4. **Điểm mạnh, điểm yếu** đã được công bố.
+
+Cuối sổ tay là bộ máy tính chỉ số từ 52 chỉ số thành phần (khi có hồ sơ PII của Bộ), kiểm chứng trên số liệu công khai của Khánh Hòa 2025.
+
+**Lưu ý về thang điểm:** điểm PII được chuẩn hoá min–max giữa các địa phương của cùng một kỳ. Kỳ 2023–2024 có 63 tỉnh, kỳ 2025 có 34 tỉnh sau sáp nhập:
+điểm của hai thang **không so sánh trực tiếp được**; chỉ so sánh thứ hạng theo phân vị."""),
+    ("code", PARAMS, "parameters"),
+    ("code", """import pandas as pd
+
+from bnkpi_utils import charts, config, pii
+from bnkpi_utils.io import read_processed, write_table
+
+RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
+TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
+LANGS = pii.language_list(lang)
+PROVINCE = "Bắc Ninh"
+scores = read_processed(PROCESSED / "pii_scores.csv")
+targets = read_processed(PROCESSED / "targets.csv")
+latest = int(scores.loc[(scores.province == PROVINCE) & (scores.component == "PII"), "edition"].max())
+print(f"Kỳ PII mới nhất có số liệu của {PROVINCE}: {latest}")"""),
+    ("md", """## 1. Tính lại từ điểm trụ cột
+
+Đầu vào = trung bình P1…P5, đầu ra = trung bình P6, P7, PII = (đầu vào + đầu ra)/2. Nơi chỉ công bố đầu vào và đầu ra
+(Hải Phòng 2023, Huế 2025, Khánh Hòa 2025) thì tính lại PII từ hai chỉ số đó. Chênh lệch lớn hơn sai số làm tròn (0,01)
+được đánh dấu `recompute_flag`."""),
+    ("code", """recomputed = pii.recompute_scores(scores)
+write_table(recomputed, TABLES / "pii_scores.csv")
+check = recomputed[recomputed.recomputed_score.notna()]
+print(f"{len(check)} giá trị tính lại được, {int(check.recompute_flag.sum())} lệch quá 0,01")
+check[["edition", "province", "component", "published_score", "recomputed_score", "difference", "recompute_basis"]]"""),
+    ("md", """## 2. Vị trí và xu hướng
+
+Thứ hạng theo phân vị = thứ hạng / số đơn vị: 6/63 là top 9,5 %, 11/63 là top 17,5 %, 6/34 là top 17,6 %.
+Hạng 6 năm 2025 trong 34 đơn vị **không tốt hơn** hạng 11 năm 2024 trong 63 đơn vị xét theo phân vị."""),
+    ("code", """traj = pii.trajectory(scores)
+write_table(traj, TABLES / "pii_trajectory.csv")
+for code in LANGS:
+    charts.save(charts.rank_history(traj, code), FIGURES / f"pii_rank_history_{code}.png")
+traj"""),
+    ("md", """### Bảy trụ cột: 2024 (Bắc Ninh cũ) và 2025 (Bắc Ninh mới), so với chỉ tiêu của KH 279
+
+KH 279/KH-UBND đặt chỉ tiêu năm 2025: điểm mỗi trụ cột cao hơn năm 2024. Năm 2025 điểm được tính cho tỉnh mới (gồm Bắc Giang)
+trên thang 34 đơn vị, nên "đạt" hay "không đạt" dưới đây chỉ mang tính tham khảo: thay đổi điểm không đo đúng tiến bộ thật."""),
+    ("code", """kh279 = pii.check_pillar_targets(scores, targets, PROVINCE)
+write_table(kh279, TABLES / "pii_kh279_check.csv")
+profile = pii.pillar_profile(scores, PROVINCE, (2023, 2024, 2025))
+pillar_targets = dict(zip(kh279.pillar, kh279.score_2024))
+for code in LANGS:
+    charts.save(charts.pillar_profile(profile, pillar_targets, code), FIGURES / f"pii_pillar_profile_{code}.png")
+kh279[["pillar", "score_2024", "target", "score_2025", "change", "met"]]"""),
+    ("md", """## 3. Khoảng cách đến top 6 và top 10
+
+Ngưỡng = điểm của đơn vị đứng ở hạng mục tiêu trong số các địa phương còn lại. Khi điểm của đơn vị đó chưa được công bố
+(ví dụ hạng 7, 8 năm 2025), ngưỡng là một khoảng giữa hai điểm đã công bố gần nhất, và khoảng cách cũng là một khoảng.
+`gap` dương: còn thiếu; âm: đang dư."""),
+    ("code", """gaps = pii.gap_table(scores, targets, PROVINCE)
+write_table(gaps, TABLES / "pii_gap.csv")
+gaps[["edition", "target_id", "target_current", "own_rank", "target_rank", "threshold_low", "threshold_high",
+      "gap_low", "gap_high", "status", "cheapest_pillar", "cheapest_points"]]"""),
+    ("code", """ranking = pii.published_ranking(scores, latest)
+lines = {f"hạng {int(r)}": s for r, s in zip(ranking["rank"], ranking["score"]) if r in (5,) and pd.notna(s)}
+for code in LANGS:
+    charts.save(charts.gap_chart(ranking, PROVINCE, latest, lines, code), FIGURES / f"pii_gap_{code}.png")"""),
+    ("md", """### Đòn bẩy của từng trụ cột và mô phỏng "nếu… thì…"
+
+Theo cách tổng hợp của Bộ, +1 điểm ở một trụ cột đầu vào làm PII tăng 0,10 điểm; +1 điểm ở một trụ cột đầu ra (P6, P7) làm PII
+tăng 0,25 điểm. Điểm trụ cột là điểm tương đối (so với tỉnh cao nhất và thấp nhất), nên "+1 điểm" nghĩa là tiến gần hơn đến
+tỉnh dẫn đầu, không phải một con số tuyệt đối. Thứ hạng mới được ước tính với giả định các tỉnh khác giữ nguyên điểm."""),
+    ("code", """whatif = pii.whatif_table(scores, latest, PROVINCE)
+write_table(whatif, TABLES / "pii_whatif.csv")
+whatif"""),
+    ("code", """pillars_now = pii._pillars_of(scores, latest, PROVINCE)
+next_gap = gaps[(gaps.edition == latest) & (gaps.status == "outside")].sort_values("target_rank", ascending=False)
+gap_points = float(next_gap["gap_high"].iloc[0]) if len(next_gap) else 0.0
+moves = pii.pillar_moves(pillars_now, gap_points)
+moves.insert(0, "gap_pii", gap_points)
+write_table(moves, TABLES / "pii_moves.csv")
+print(f"Trụ cột yếu nhất: P6 Sản phẩm tri thức, sáng tạo và công nghệ ({pillars_now['P6']:.2f} điểm). "
+      f"Nâng P6 thêm 10 điểm: PII +2,5 điểm.")
+moves"""),
+    ("md", """## 4. Điểm mạnh, điểm yếu đã công bố"""),
+    ("code", """notes_path = PROCESSED / "pii_profile_notes.csv"
+profile_notes = read_processed(notes_path) if notes_path.exists() else pd.DataFrame()
+profile_notes"""),
+    ("md", """## 5. Bộ máy tính chỉ số từ 52 chỉ số thành phần
+
+Khi Sở có hồ sơ PII của Bộ (giá trị thô của 52 chỉ số cho mọi tỉnh), đặt chúng vào `data/raw/pii_indicators.csv` và khung chỉ số
+vào `data/raw/pii_framework.csv`: sổ tay tính toàn bộ chỉ số (chuẩn hoá min–max 0–100, đảo chiều với chỉ số "càng thấp càng tốt",
+nhóm, trụ cột, đầu vào, đầu ra, PII, thứ hạng) và phân tích độ bất định theo cách kiểm định của JRC: Monte Carlo trên trọng số
+(±25 %), cách chuẩn hoá (min–max / z-score), cách tổng hợp (trung bình cộng / nhân) và xử lý ngoại lai (bật / tắt).
+
+Quy tắc thiếu số liệu: điểm nhóm là trung bình các chỉ số có số liệu, cần ít nhất 50 % số chỉ số của nhóm; trụ cột cần đủ các nhóm."""),
+    ("code", """indicators_path, framework_path = PROCESSED / "pii_indicators.csv", PROCESSED / "pii_framework.csv"
+if indicators_path.exists() and framework_path.exists():
+    raw_values = read_processed(indicators_path)
+    framework = read_processed(framework_path)
+    edition = int(raw_values.edition.max())
+    values = raw_values[raw_values.edition == edition].pivot_table(index="province", columns="indicator", values="value")
+    engine = pii.compute_index(values, framework)
+    print("\\n".join(engine.log) or "Không có dòng nào thiếu số liệu.")
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=10_000)
+    write_table(mc["ranks"], TABLES / "pii_uncertainty.csv")
+    write_table(mc["effects"], TABLES / "pii_uncertainty_effects.csv")
+    display(mc["ranks"].sort_values("median_rank"))
+else:
+    print("Chưa có số liệu 52 chỉ số thành phần (data/raw/pii_indicators.csv, pii_framework.csv): "
+          "bỏ qua phân tích độ bất định. Bộ máy được chạy dưới đây trên số liệu công khai của Khánh Hòa 2025.")"""),
+    ("md", """### Kiểm chứng: Khánh Hòa 2025
+
+Hồ sơ PII công khai của Khánh Hòa 2025 cho giá trị thô của 10 chỉ số cùng giá trị nhỏ nhất và lớn nhất cả nước. Chuẩn hoá
+min–max với các giới hạn đó và lấy trung bình theo nhóm cho lại đúng điểm nhóm đã công bố (sai khác ≤ 0,1 do giá trị thô được
+làm tròn 2 chữ số)."""),
+    ("code", """reference_path = PROCESSED / "pii_reference_values.csv"
+if reference_path.exists():
+    reference_table, reference_result = pii.reference_check(read_processed(reference_path))
+    write_table(reference_table, TABLES / "pii_reference_check.csv")
+    print("\\n".join(reference_result.log))
+    display(reference_table)"""),
+]
+
+NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02}
+
+if __name__ == "__main__":
+    folder = Path(__file__).resolve().parents[1] / "notebooks"
+    for name, cells in NOTEBOOKS.items():
+        nbf.write(notebook(cells), folder / name)
+        print(f"wrote notebooks/{name}")

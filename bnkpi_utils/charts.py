@@ -1,0 +1,129 @@
+"""Charts for notebooks and briefs: PNG (e-mail safe), at most 1200 px wide, Vietnamese labels and numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display in cron or CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from .numbers import format_vi  # noqa: E402
+
+# matplotlib's bundled DejaVu Sans covers Vietnamese diacritics.
+FONT = "DejaVu Sans"
+WIDTH_IN, DPI = 8.0, 150  # 8 in × 150 dpi = 1200 px
+BLUE, ORANGE, GREY, GREEN, RED = "#1f4e79", "#e07b00", "#9aa5b1", "#2e7d32", "#c62828"
+PILLAR_LABELS_VI = {
+    "P1": "Thể chế", "P2": "Vốn con người\n& NC&PT", "P3": "Cơ sở hạ tầng", "P4": "Trình độ\nthị trường",
+    "P5": "Trình độ\ndoanh nghiệp", "P6": "Sản phẩm tri thức,\nsáng tạo & CN", "P7": "Tác động",
+}
+PILLAR_LABELS_EN = {
+    "P1": "Institutions", "P2": "Human capital\n& research", "P3": "Infrastructure", "P4": "Market\nsophistication",
+    "P5": "Business\nsophistication", "P6": "Knowledge &\ntechnology outputs", "P7": "Impact",
+}
+
+
+def _style() -> None:
+    plt.rcParams.update({
+        "font.family": FONT, "font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.titlesize": 12, "axes.titleweight": "bold", "axes.titlelocation": "left",
+    })
+
+
+def vi_formatter(decimals: int = 0) -> FuncFormatter:
+    return FuncFormatter(lambda value, _: format_vi(value, decimals))
+
+
+def save(fig: plt.Figure, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI, bbox_inches=None, facecolor="white")
+    plt.close(fig)
+    return path
+
+
+def new_figure(height_in: float = 4.2):
+    _style()
+    return plt.subplots(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
+
+
+def rank_history(traj: pd.DataFrame, lang: str = "vi"):
+    """Rank as 'top X %' by edition for each province, with the rank written on each point."""
+    fig, ax = new_figure(3.8)
+    colours = {"Bắc Ninh": BLUE, "Bắc Giang": ORANGE}
+    for position, (province, rows) in enumerate(traj.groupby("province", sort=False)):
+        rows = rows.sort_values("edition")
+        offset = (0, 8) if province == "Bắc Ninh" else (0, -16)
+        ax.plot(rows["edition"], rows["rank_percentile"], marker="o", color=colours.get(province, GREY),
+                label=province, linewidth=2)
+        for _, r in rows.iterrows():
+            ax.annotate(f"{int(r['rank'])}/{int(r['n_units'])}", (r["edition"], r["rank_percentile"]),
+                        textcoords="offset points", xytext=offset, ha="center", fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xticks(sorted(traj["edition"].unique()))
+    ax.yaxis.set_major_formatter(vi_formatter(0))
+    if lang == "en":
+        ax.set_title("PII rank as a percentile of provinces (lower is better)")
+        ax.set_ylabel("top … % of units")
+        note = "2023–2024: 63 provinces; 2025: 34 provinces after the merger"
+    else:
+        ax.set_title("Thứ hạng PII theo phân vị (top … % số tỉnh; càng thấp càng tốt)")
+        ax.set_ylabel("top … % số đơn vị")
+        note = "2023–2024: 63 tỉnh, thành; 2025: 34 tỉnh, thành sau sáp nhập"
+    ax.set_ylim(max(traj["rank_percentile"].max() * 1.3, 25), 0)
+    ax.legend(frameon=False, loc="lower left")
+    ax.text(1.0, -0.16, note, transform=ax.transAxes, ha="right", fontsize=8, color="#555")
+    return fig
+
+
+def pillar_profile(profile: pd.DataFrame, targets: dict[str, float] | None = None, lang: str = "vi"):
+    """Grouped bars of the seven pillars by edition, with target markers."""
+    fig, ax = new_figure(4.2)
+    labels = PILLAR_LABELS_EN if lang == "en" else PILLAR_LABELS_VI
+    pillars = list(profile.index)
+    x = np.arange(len(pillars))
+    editions = list(profile.columns)
+    width = 0.8 / max(len(editions), 1)
+    palette = [GREY, BLUE, ORANGE]
+    for i, edition in enumerate(editions):
+        values = profile[edition].to_numpy(dtype=float)
+        bars = ax.bar(x + (i - (len(editions) - 1) / 2) * width, values, width, label=str(edition),
+                      color=palette[(i + 3 - len(editions)) % len(palette)])
+        for bar, v in zip(bars, values):
+            if not np.isnan(v):
+                ax.text(bar.get_x() + bar.get_width() / 2, v + 1, format_vi(v, 1), ha="center", fontsize=7)
+    if targets:
+        for j, pillar in enumerate(pillars):
+            if pillar in targets:
+                ax.plot([j - 0.45, j + 0.45], [targets[pillar]] * 2, color=RED, linewidth=1.5)
+        ax.plot([], [], color=RED, label="Chỉ tiêu 2025 (KH 279)" if lang != "en" else "2025 target (KH 279)")
+    ax.set_xticks(x, [labels[p] for p in pillars], fontsize=8)
+    ax.set_ylim(0, 100)
+    ax.yaxis.set_major_formatter(vi_formatter(0))
+    ax.set_title("Điểm 7 trụ cột PII của Bắc Ninh" if lang != "en" else "Bắc Ninh's seven PII pillars")
+    ax.legend(frameon=False, ncols=4, loc="upper right", fontsize=8)
+    return fig
+
+
+def gap_chart(ranking: pd.DataFrame, province: str, edition: int, lines: dict[str, float], lang: str = "vi"):
+    """Published scores of an edition's top units (the province highlighted), with threshold lines."""
+    fig, ax = new_figure(4.0)
+    known = ranking.dropna(subset=["score"]).head(12).iloc[::-1]
+    colours = [BLUE if p == province else GREY for p in known["province"]]
+    ax.barh([f"{r}. {p}" for r, p in zip(known["rank"], known["province"])], known["score"], color=colours)
+    for y, v in enumerate(known["score"]):
+        ax.text(v + 0.3, y, format_vi(v, 2), va="center", fontsize=8)
+    for label, value in lines.items():
+        ax.axvline(value, color=ORANGE, linestyle="--", linewidth=1)
+        ax.text(value, len(known) - 0.4, label, color=ORANGE, fontsize=8, ha="right", rotation=0)
+    ax.xaxis.set_major_formatter(vi_formatter(0))
+    ax.set_xlim(0, max(known["score"].max() * 1.12, 10))
+    ax.set_title(f"PII {edition}: các địa phương đã công bố điểm" if lang != "en"
+                 else f"PII {edition}: units whose score was published")
+    return fig

@@ -1,0 +1,194 @@
+"""PII: MOST's aggregation against published scores and hand computations; gaps; what-if; the engine."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bnkpi_utils import pii
+from bnkpi_utils.clean import clean_all
+from bnkpi_utils.validate import validate_raw
+from conftest import RAW
+
+BN_2025 = {"P1": 59.17, "P2": 39.99, "P3": 62.30, "P4": 47.43, "P5": 56.40, "P6": 28.74, "P7": 60.20}
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return clean_all(validate_raw(RAW)).tables
+
+
+def test_aggregation_by_hand():
+    pillars = {"P1": 10, "P2": 20, "P3": 30, "P4": 40, "P5": 50, "P6": 60, "P7": 80}
+    out = pii.aggregate_pillars(pillars)
+    assert out["INPUT"] == pytest.approx(30.0)  # (10+20+30+40+50)/5
+    assert out["OUTPUT"] == pytest.approx(70.0)  # (60+80)/2
+    assert out["PII"] == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("edition, published", [(2023, 49.20), (2024, 42.83), (2025, 48.76)])
+def test_bac_ninh_editions_reproduce(tables, edition, published):
+    table = pii.recompute_scores(tables["pii_scores"])
+    row = table[(table.edition == edition) & (table.province == "Bắc Ninh") & (table.component == "PII")].iloc[0]
+    assert row["published_score"] == published
+    assert abs(row["recomputed_score"] - published) <= pii.ROUNDING_TOLERANCE
+    assert not row["recompute_flag"]
+
+
+def test_sub_indices_2024_and_2025(tables):
+    table = pii.recompute_scores(tables["pii_scores"]).set_index(["edition", "province", "component"])
+    assert table.loc[(2024, "Bắc Ninh", "INPUT"), "recomputed_score"] == pytest.approx(49.886)  # KH 279: 49,89
+    assert table.loc[(2024, "Bắc Ninh", "OUTPUT"), "recomputed_score"] == pytest.approx(35.765)  # KH 279: 35,76
+    assert table.loc[(2025, "Bắc Ninh", "INPUT"), "recomputed_score"] == pytest.approx(53.058)
+
+
+def test_a_wrong_published_score_is_flagged(tables):
+    scores = tables["pii_scores"].copy()
+    mask = (scores.edition == 2025) & (scores.province == "Bắc Ninh") & (scores.component == "PII")
+    scores.loc[mask, "score"] = 48.90
+    row = pii.recompute_scores(scores).loc[lambda t: (t.edition == 2025) & (t.province == "Bắc Ninh")
+                                           & (t.component == "PII")].iloc[0]
+    assert row["recompute_flag"]
+
+
+def test_rank_percentiles_say_2025_is_not_better_than_2024(tables):
+    traj = pii.trajectory(tables["pii_scores"], ("Bắc Ninh",)).set_index("edition")
+    assert traj.loc[2023, "rank_percentile"] == pytest.approx(9.5)  # 6/63
+    assert traj.loc[2024, "rank_percentile"] == pytest.approx(17.5)  # 11/63
+    assert traj.loc[2025, "rank_percentile"] == pytest.approx(17.6)  # 6/34
+
+
+@pytest.mark.parametrize("pillar, leverage", [("P1", 0.10), ("P4", 0.10), ("P6", 0.25), ("P7", 0.25)])
+def test_leverage_against_recomputation(pillar, leverage):
+    base = pii.aggregate_pillars(BN_2025)["PII"]
+    new = pii.what_if(BN_2025, {pillar: 1.0})["PII"]
+    assert new - base == pytest.approx(leverage)
+    assert pii.LEVERAGE[pillar] == pytest.approx(leverage)
+
+
+def test_gap_2024_to_top_10_and_top_6(tables):
+    ranking = pii.published_ranking(tables["pii_scores"], 2024)
+    top10 = pii.gap_to_rank(ranking, 63, "Bắc Ninh", 10)
+    assert top10["status"] == "outside" and top10["gap_high"] == pytest.approx(43.53 - 42.83)  # Bắc Giang 10th
+    top6 = pii.gap_to_rank(ranking, 63, "Bắc Ninh", 6)
+    assert top6["gap_high"] == pytest.approx(47.82 - 42.83)  # Quảng Ninh 6th
+
+
+def test_margin_2025_is_an_interval_when_rank_7_is_unpublished(tables):
+    ranking = pii.published_ranking(tables["pii_scores"], 2025)
+    top6 = pii.gap_to_rank(ranking, 34, "Bắc Ninh", 6)
+    assert top6["status"] == "inside"
+    assert not top6["threshold_published"]
+    assert (top6["threshold_low"], top6["threshold_high"]) == (46.54, 48.76)  # 9th Khánh Hòa … Bắc Ninh itself
+    assert pii.gap_to_rank(ranking, 34, "Bắc Ninh", 5)["gap_high"] == pytest.approx(49.37 - 48.76)  # Huế
+
+
+def test_implied_rank_bounds(tables):
+    ranking = pii.published_ranking(tables["pii_scores"], 2025)
+    assert pii.implied_rank(ranking, 34, 50.0, "Bắc Ninh") == (5, 5)
+    assert pii.implied_rank(ranking, 34, 47.0, "Bắc Ninh") == (6, 8)  # ranks 7 and 8 unpublished
+
+
+def test_cheapest_moves_prefer_output_pillars():
+    moves = pii.pillar_moves(BN_2025, 0.61)
+    assert moves.iloc[0]["pillar"] == "P6"
+    assert moves.iloc[0]["points_needed"] == pytest.approx(0.61 / 0.25)
+    assert moves.set_index("pillar").loc["P1", "points_needed"] == pytest.approx(6.1)
+
+
+def test_minmax_direction_and_bounds():
+    values = pd.DataFrame({"good": [0.0, 5.0, 10.0], "bad": [0.0, 5.0, 10.0]}, index=["a", "b", "c"])
+    out = pii.normalise(values, pd.Series({"good": 1, "bad": -1}))
+    assert out["good"].tolist() == [0, 50, 100]
+    assert out["bad"].tolist() == [100, 50, 0]
+
+
+def test_khanh_hoa_2025_groups_from_raw_values(tables):
+    table, result = pii.reference_check(tables["pii_reference_values"])
+    table = table.set_index("group")
+    for group in ("1.1", "1.2", "2.1"):
+        assert abs(table.loc[group, "recomputed"] - table.loc[group, "published"]) <= 0.1
+    assert table.loc["1.1", "recomputed"] == pytest.approx(58.90, abs=0.01)
+    assert result.pillars.loc["Khánh Hòa", "P1"] == pytest.approx(58.76, abs=0.1)
+    assert "P2" not in result.pillars.columns  # group 2.2 has no public values
+
+
+def _synthetic(n_units=34, n_ind=52, seed=0):
+    rng = np.random.default_rng(seed)
+    units = [f"u{i:02d}" for i in range(n_units)]
+    inds = [f"i{j:02d}" for j in range(n_ind)]
+    framework = pd.DataFrame({"indicator": inds, "group": [f"g{j % 18:02d}" for j in range(n_ind)],
+                              "pillar": [pii.PILLARS[(j % 18) % 7] for j in range(n_ind)],
+                              "direction": [1 if j % 9 else -1 for j in range(n_ind)]})
+    values = pd.DataFrame(rng.lognormal(size=(n_units, n_ind)), index=units, columns=inds)
+    return values, framework
+
+
+def test_engine_matches_hand_aggregation():
+    values = pd.DataFrame({"a": [0.0, 10.0], "b": [10.0, 0.0], "c": [2.0, 4.0]}, index=["x", "y"])
+    rows = [("a", "1.1", "P1", 1), ("b", "1.1", "P1", -1), ("c", "6.1", "P6", 1)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    result = pii.compute_index(values, framework)
+    assert result.groups.loc["x", "1.1"] == 0.0 and result.groups.loc["y", "1.1"] == 100.0
+    assert "INPUT" not in result.index.columns  # P2…P5 absent: no sub-index
+
+
+def test_missing_values_coverage_rule_is_logged():
+    values, framework = _synthetic(6, 14)
+    values.iloc[0, :] = np.nan
+    result = pii.compute_index(values, framework)
+    assert any(line.startswith("coverage: u00") for line in result.log)
+    assert result.index["PII"].isna().iloc[0]
+
+
+def test_outlier_treatment_logs_every_point():
+    values = pd.DataFrame({"x": [1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 100.0]}, index=[f"u{i}" for i in range(13)])
+    treated, log = pii.treat_outliers(values)
+    assert treated["x"].max() < 100
+    assert log and "u12" in log[0]
+
+
+def test_skewness_kurtosis_match_pandas():
+    x = pd.Series([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 100], dtype=float)
+    assert pii.skewness(x.to_numpy()) == pytest.approx(x.skew())
+    assert pii.kurtosis(x.to_numpy()) == pytest.approx(x.kurt())
+
+
+def test_monte_carlo_with_zero_perturbation_returns_deterministic_ranks():
+    values, framework = _synthetic()
+    nominal = {"normalisation": ("minmax",), "aggregation": ("arithmetic",), "treat": (False,)}
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=50, weight_noise=0.0, choices=nominal)
+    ranks = mc["ranks"]
+    assert (ranks["median_rank"] == ranks["nominal_rank"]).all()
+    assert (ranks["rank_p05"] == ranks["rank_p95"]).all()
+
+
+def test_monte_carlo_full_run_gives_intervals():
+    values, framework = _synthetic()
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=2000)
+    ranks = mc["ranks"]
+    assert (ranks["rank_p05"] <= ranks["median_rank"]).all() and (ranks["median_rank"] <= ranks["rank_p95"]).all()
+    assert set(mc["effects"]["choice"]) == {"normalisation", "aggregation", "treat"}
+
+
+def test_notebook_tables_read_back(good_run):
+    tables = good_run["output"] / "tables"
+    scores = pd.read_csv(tables / "pii_scores.csv")
+    assert {"edition", "province", "component", "published_score", "recomputed_score", "rank", "n_units",
+            "rank_percentile"} <= set(scores.columns)
+    bn = scores[(scores.province == "Bắc Ninh") & (scores.component == "PII")].set_index("edition")
+    assert bn.loc[2025, "recomputed_score"] == pytest.approx(48.764)
+    assert bn.loc[2025, "rank_percentile"] == pytest.approx(17.6)
+    gap = pd.read_csv(tables / "pii_gap.csv")
+    top6_2025 = gap[(gap.edition == 2025) & (gap.target_id == "KH20-11")].iloc[0]
+    assert top6_2025["status"] == "inside" and top6_2025["gap_low"] == pytest.approx(-2.22)
+    whatif = pd.read_csv(tables / "pii_whatif.csv").set_index("scenario")
+    assert whatif.loc["P6 +1", "delta_pii"] == pytest.approx(0.25)
+    assert whatif.loc["P6 +10", "rank_best"] == 5
+    reference = pd.read_csv(tables / "pii_reference_check.csv")
+    assert (reference["difference"].abs() <= 0.1).all()
+    for name in ("pii_rank_history_vi.png", "pii_pillar_profile_en.png", "pii_gap_vi.png"):
+        assert (good_run["output"] / "figures" / name).stat().st_size > 10_000
