@@ -127,3 +127,59 @@ def gap_chart(ranking: pd.DataFrame, province: str, edition: int, lines: dict[st
     ax.set_title(f"PII {edition}: các địa phương đã công bố điểm" if lang != "en"
                  else f"PII {edition}: units whose score was published")
     return fig
+
+
+def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, float], lang: str = "vi"):
+    """TFP share of growth by period (bars), the α band (whiskers), published figures and target lines."""
+    fig, ax = new_figure(4.2)
+    periods = periods.sort_values("period_start").reset_index(drop=True)
+    labels = list(periods["years_with_data"])
+    x = np.arange(len(periods))
+    ax.bar(x, periods["tfp_share_pct"], color=BLUE, width=0.6,
+           label="Ước tính (α = 0,43)" if lang != "en" else "Estimate (α = 0.43)")
+    for i, row in periods.iterrows():
+        b = band[(band["period_start"] == row["period_start"]) & (band["period_end"] == row["period_end"])]
+        if len(b):
+            ax.plot([i, i], [b["tfp_share_pct"].min(), b["tfp_share_pct"].max()], color="black", linewidth=1)
+        if not pd.isna(row.get("published_share_pct")):
+            ax.scatter([i], [row["published_share_pct"]], color=ORANGE, zorder=3, s=40)
+    ax.scatter([], [], color=ORANGE, label="Số đã công bố" if lang != "en" else "Published figure")
+    ax.plot([], [], color="black", label="Khoảng α 0,30–0,55" if lang != "en" else "α band 0.30–0.55")
+    for label, value in targets.items():
+        ax.axhline(value, color=RED, linestyle="--", linewidth=1)
+        ax.text(-0.4, value + 1, label, color=RED, fontsize=8, ha="left")
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.yaxis.set_major_formatter(vi_formatter(0))
+    ax.set_ylabel("% tăng trưởng" if lang != "en" else "% of growth")
+    ax.set_title("Việt Nam: đóng góp của TFP vào tăng trưởng GDP theo giai đoạn" if lang != "en"
+                 else "Viet Nam: TFP contribution to GDP growth by period")
+    ax.legend(frameon=False, fontsize=8, loc="upper center", ncols=3)
+    ax.set_ylim(min(-5, float(band["tfp_share_pct"].min()) - 5) if len(band) else -5, 90)
+    return fig
+
+
+def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
+    """Average yearly growth split into capital, labour and TFP (log points), by period."""
+    fig, ax = new_figure(4.0)
+    periods = periods.sort_values("period_start").reset_index(drop=True)
+    labels = list(periods["years_with_data"])
+    x = np.arange(len(periods))
+    parts = [("contrib_k", GREY, "Vốn" if lang != "en" else "Capital"),
+             ("contrib_l", ORANGE, "Lao động" if lang != "en" else "Labour"),
+             ("g_tfp", BLUE, "TFP")]
+    pos_base, neg_base = np.zeros(len(x)), np.zeros(len(x))
+    for column, colour, label in parts:
+        values = periods[column].to_numpy(dtype=float)
+        base = np.where(values >= 0, pos_base, neg_base)
+        ax.bar(x, values, bottom=base, color=colour, width=0.6, label=label)
+        pos_base += np.where(values >= 0, values, 0)
+        neg_base += np.where(values < 0, values, 0)
+    ax.scatter(x, periods["g_y"], color="black", zorder=3, s=20,
+               label="Tăng trưởng GDP" if lang != "en" else "GDP growth")
+    ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_xticks(x, labels, fontsize=8)
+    ax.yaxis.set_major_formatter(vi_formatter(1))
+    ax.set_ylabel("điểm % mỗi năm (log)" if lang != "en" else "log points a year")
+    ax.set_title("Việt Nam: nguồn tăng trưởng bình quân năm" if lang != "en" else "Viet Nam: sources of yearly growth")
+    ax.legend(frameon=False, fontsize=8, ncols=4, loc="upper right")
+    return fig

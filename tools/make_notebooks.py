@@ -232,7 +232,142 @@ if reference_path.exists():
     display(reference_table)"""),
 ]
 
-NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02}
+NB03 = [
+    ("md", """# 03 — Năng suất các nhân tố tổng hợp (TFP)
+
+Mục tiêu của tỉnh: đóng góp của TFP vào tăng trưởng GRDP bình quân 45–47 % giai đoạn 2023–2025 (QĐ 123/QĐ-UBND), trên 50 % giai
+đoạn 2026–2030 (QĐ 123, KH-SKHCN 2026) và ít nhất 55 % (Chương trình 20-CTr/TU, Phụ lục I mục 10), trong khi GRDP tăng 11–12 % mỗi năm.
+
+Phương pháp hạch toán tăng trưởng (như Tổng cục Thống kê): tăng trưởng tính bằng 100 × chênh lệch logarit nên tăng trưởng GDP
+tách đúng thành phần của vốn (α·g_K), lao động ((1 − α)·g_L) và TFP (phần còn lại). Tỷ trọng đóng góp của TFP trong một giai đoạn
+= trung bình tăng trưởng TFP / trung bình tăng trưởng GDP (không lấy trung bình các tỷ lệ từng năm). Năm tăng trưởng gần 0 được đánh
+dấu, không chia. Hệ số α (tỷ phần vốn) không được công bố: mọi so sánh đều kèm dải α từ 0,30 đến 0,55.
+
+1. Việt Nam 1990–2019 theo Penn World Table 10.0, so với số Tổng cục Thống kê công bố.
+2. Bắc Ninh và Bắc Giang: số liệu hiện có và số liệu còn thiếu.
+3. Mục tiêu 2026–2030 nhìn từ số học tăng trưởng."""),
+    ("code", PARAMS, "parameters"),
+    ("code", """import pandas as pd
+
+from bnkpi_utils import charts, config, pii, tfp
+from bnkpi_utils.io import read_processed, write_table
+
+RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
+TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
+LANGS = pii.language_list(lang)
+macro = read_processed(PROCESSED / "macro.csv")
+vintages = read_processed(PROCESSED / "macro_all_vintages.csv")
+targets = read_processed(PROCESSED / "targets.csv")
+REGIONS = ("Việt Nam", "Bắc Ninh", "Bắc Giang")
+status = tfp.data_status(macro, REGIONS)
+status"""),
+    ("md", """## 1. Việt Nam 1990–2019 (Penn World Table 10.0)
+
+Đầu ra: GDP thực (`q_gdp`); vốn: tổng tài sản cố định ròng theo giá cố định (Σ Nc/Np); lao động: số người làm việc (`emp`).
+Số lao động năm 2019 giảm 7 % do PWT đổi nguồn số liệu (điểm gãy): các giai đoạn có năm 2019 được tính hai cách, có và không có năm đó."""),
+    ("code", """PERIODS = list(tfp.PLAN_PERIODS) + list(tfp.TARGET_PERIODS)
+published_periods = macro[(macro.indicator == "tfp_contribution_pct") & (macro.year_start != macro.year_end)]
+PERIODS += [(int(s), int(e)) for s, e in zip(published_periods.year_start, published_periods.year_end)
+            if (int(s), int(e)) not in PERIODS]
+yearly_frames, period_frames = [], []
+for region in REGIONS:
+    inputs = tfp.inputs_for(macro, region)
+    yearly = tfp.growth_accounting(inputs, region)
+    if yearly.empty:
+        print(f"{region}: thiếu vốn hoặc lao động theo năm — không tính được TFP.")
+        continue
+    yearly = yearly[yearly.year >= 1991]
+    yearly_frames.append(yearly)
+    for exclude in (False, True):
+        period_frames.append(tfp.period_shares(yearly, PERIODS, macro, targets, exclude_breaks=exclude))
+growth = pd.concat(yearly_frames, ignore_index=True)
+periods = pd.concat(period_frames, ignore_index=True)
+write_table(growth, TABLES / "tfp_growth_accounting.csv")
+write_table(periods, TABLES / "tfp_periods.csv")
+vn = periods[(periods.region == "Việt Nam") & (periods.variant == "all_years")]
+vn[["period_start", "period_end", "years_with_data", "g_y", "contrib_k", "contrib_l", "g_tfp", "tfp_share_pct",
+    "published_share_pct"]].round(2)"""),
+    ("code", """growth[growth.flag != ""][["region", "year", "g_y", "g_l", "g_tfp", "tfp_share_pct", "flag"]].round(2)"""),
+    ("md", """### Độ nhạy theo α và hệ số α khớp với số công bố
+
+Số Tổng cục Thống kê công bố (33,58 % cho 2011–2015; 44,46 % cho 2016–2019) được đặt cạnh **dải** kết quả với α từ 0,30 đến 0,55.
+Hệ số α làm cho kết quả trùng với số công bố được báo cáo như một phép kiểm tra, không dùng để "chỉnh" mô hình."""),
+    ("code", """vn_inputs = tfp.inputs_for(macro, "Việt Nam")
+band = pd.concat([tfp.alpha_sensitivity(vn_inputs, "Việt Nam", PERIODS, exclude_breaks=exclude).assign(
+    variant="excluding_break_years" if exclude else "all_years") for exclude in (False, True)], ignore_index=True)
+band = band[band.period_end <= 2020]
+write_table(band, TABLES / "tfp_sensitivity_alpha.csv")
+checks = []
+for _, row in published_periods[published_periods.region == "Việt Nam"].iterrows():
+    start, end = int(row.year_start), int(row.year_end)
+    b = band[(band.period_start == start) & (band.period_end == end) & (band.variant == "all_years")]
+    if b.empty:
+        continue
+    checks.append(dict(period=f"{start}–{end}", published=row.value, band_low=b.tfp_share_pct.min(),
+                       band_high=b.tfp_share_pct.max(), inside_band=b.tfp_share_pct.min() <= row.value <= b.tfp_share_pct.max(),
+                       reconciling_alpha=tfp.reconciling_alpha(vn_inputs, "Việt Nam", start, end, row.value)))
+checks = pd.DataFrame(checks)
+write_table(checks, TABLES / "tfp_published_check.csv")
+checks.round(3)"""),
+    ("code", """# Charts leave out the 2019 break year of the PWT employment series (the table above shows both ways).
+clean_vn = periods[(periods.region == "Việt Nam") & (periods.variant == "excluding_break_years")]
+vn_plan = clean_vn[clean_vn.apply(lambda r: (r.period_start, r.period_end) in tfp.PLAN_PERIODS, axis=1)
+                   & (clean_vn.period_start >= 1991)]
+band_plan = band[band.variant == "excluding_break_years"]
+for code in LANGS:
+    lines = {"55 % (target 2030)": 55.0, "50 %": 50.0} if code == "en" else {"55 % (mục tiêu 2030)": 55.0, "50 %": 50.0}
+    charts.save(charts.tfp_shares(vn_plan, band_plan, lines, code), FIGURES / f"tfp_shares_{code}.png")
+    charts.save(charts.growth_decomposition(vn_plan, code), FIGURES / f"tfp_decomposition_{code}.png")"""),
+    ("md", """## 2. Bắc Ninh và Bắc Giang: số liệu hiện có
+
+Không có nguồn công khai nào cho chuỗi **lao động làm việc** và **vốn đầu tư thực hiện theo giá so sánh** hằng năm của hai tỉnh:
+không tính được TFP cấp tỉnh từ số liệu hiện có. Để tính: điền mẫu `data/raw/templates/yearbook_template.xlsx` từ Niên giám thống kê
+(lưu thành `data/raw/macro_yearbook.xlsx`) rồi chạy lại — cùng đoạn mã ở trên sẽ tính TFP cho tỉnh.
+
+Tăng trưởng GRDP được công bố nhiều phiên bản (ước tính, sơ bộ, điều chỉnh); bảng dưới liệt kê tất cả, cột `kept` là phiên bản được dùng."""),
+    ("code", """grow = vintages[(vintages.region.isin(["Bắc Ninh", "Bắc Giang"])) & (vintages.indicator == "grdp_growth_pct")].copy()
+kept = macro[(macro.indicator == "grdp_growth_pct")][["region", "year", "value"]].rename(columns={"value": "kept"})
+grow = grow.merge(kept, on=["region", "year"], how="left")
+table = grow.pivot_table(index=["region", "year"], columns="vintage", values="value", aggfunc="first").join(
+    kept.set_index(["region", "year"]))
+write_table(table.reset_index(), TABLES / "tfp_provincial_growth_vintages.csv")
+table"""),
+    ("code", """published_tfp = macro[(macro.indicator.isin(["tfp_contribution_pct", "capital_contribution_pct", "tfp_contribution_apo_pct"]))]
+published_tfp[["region", "year", "indicator", "value", "note_text", "source"]]"""),
+    ("md", """Bắc Giang 2023: 31,5 % (ước tính của tỉnh, phương pháp và tỷ phần vốn không công bố). Bắc Ninh 2008–2016: 63,97 % (nghiên cứu
+học thuật, α và chỉ số giảm phát riêng). Hai con số này **không so sánh được** với nhau hay với số của Tổng cục Thống kê."""),
+    ("md", """## 3. Mục tiêu nhìn từ số học tăng trưởng
+
+Với GRDP tăng 11–12 % mỗi năm, để TFP đóng góp ≥ 55 %, TFP phải tăng ít nhất 6,05–6,6 % mỗi năm; vốn và lao động chỉ còn 4,95–5,4 điểm %.
+Bảng dưới tính cho các mục tiêu 55 %, 50 % và 45–47 %, cùng tốc độ tăng vốn tối đa tương ứng với từng α và tốc độ tăng lao động."""),
+    ("code", """grdp_target = targets[(targets.indicator == "grdp_growth_pct") & targets.is_current]
+g_low, g_high = float(grdp_target.value.iloc[0]), float(grdp_target.value_high.iloc[0])
+arith = pd.concat([tfp.target_arithmetic(g_low, g_high, share) for share in (55.0, 50.0)], ignore_index=True)
+bn_growth = macro[(macro.region == "Bắc Ninh") & (macro.indicator == "grdp_growth_pct") & macro.year_start.between(2023, 2025)
+                  & (macro.year_start == macro.year_end)]
+mean_2023_2025 = float(bn_growth.value.mean())
+arith = pd.concat([arith, tfp.target_arithmetic(mean_2023_2025, mean_2023_2025, 45.0, labour_growth=(1.0,)),
+                   tfp.target_arithmetic(mean_2023_2025, mean_2023_2025, 47.0, labour_growth=(1.0,))], ignore_index=True)
+write_table(arith, TABLES / "tfp_target_arithmetic.csv")
+print(f"GRDP Bắc Ninh 2023–2025 (theo số đã công bố, 2023–2024 là tỉnh cũ, 2025 là tỉnh mới): bình quân {mean_2023_2025:.2f} %/năm")
+arith[(arith.alpha == 0.43) & (arith.labour_growth == 1.0)]"""),
+    ("code", """best_vn = vn[vn.period_end <= 2020].sort_values("g_tfp", ascending=False).iloc[0]
+clean_vn = periods[(periods.region == "Việt Nam") & (periods.variant == "excluding_break_years") & (periods.period_end <= 2020)]
+best_clean = clean_vn.sort_values("g_tfp", ascending=False).iloc[0]
+record = pd.DataFrame([
+    dict(what="Mục tiêu 2026–2030: tăng trưởng TFP tối thiểu (%/năm)", value=0.55 * g_low),
+    dict(what=f"Việt Nam, giai đoạn TFP tăng nhanh nhất ({best_vn.years_with_data}, α = 0,43)", value=best_vn.g_tfp),
+    dict(what=f"— không tính năm điểm gãy 2019 ({best_clean.years_with_data})", value=best_clean.g_tfp),
+])
+write_table(record, TABLES / "tfp_target_vs_record.csv")
+record.round(2)"""),
+    ("md", """**Nói gọn:** mục tiêu ≥ 55 % đòi hỏi TFP của Bắc Ninh tăng khoảng 6–6,6 % mỗi năm trong 5 năm — gấp 1,6 đến 2,3 lần mức cao nhất
+Việt Nam từng đạt trong một giai đoạn kế hoạch theo số liệu Penn World Table (bảng trên). Đồng thời vốn chỉ được tăng khoảng 10–11 % mỗi năm
+(với α = 0,43 và lao động tăng 1 %/năm): tăng trưởng phải đến từ hiệu quả chứ không từ mở rộng đầu tư. Chưa có ước tính TFP nào
+của tỉnh để biết hiện trạng: bổ sung số liệu niên giám là việc cần làm trước tiên."""),
+]
+
+NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02, "03_tfp.ipynb": NB03}
 
 if __name__ == "__main__":
     folder = Path(__file__).resolve().parents[1] / "notebooks"

@@ -1,0 +1,149 @@
+"""TFP growth accounting: hand-computed examples, guards, and the national benchmark against GSO."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bnkpi_utils import tfp
+from bnkpi_utils.clean import clean_all
+from bnkpi_utils.validate import validate_raw
+from conftest import RAW, read_rows, write_rows
+
+
+def _inputs(y, k, l, years=None, **extra):
+    years = years or list(range(2000, 2000 + len(y)))
+    df = pd.DataFrame({"grdp_const": y, "capital_stock_const": k, "employment": l, **extra}, index=years)
+    df.index.name = "year"
+    return df
+
+
+def test_hand_computed_three_years():
+    # Y: 100 → 110 → 121; K: 200 → 220 → 220; L: 50 → 50 → 55; α = 0.4
+    out = tfp.growth_accounting(_inputs([100, 110, 121], [200, 220, 220], [50, 50, 55]), "X", alpha=0.4)
+    g = 100 * math.log(1.1)  # 9.531
+    first, second = out.iloc[0], out.iloc[1]
+    assert first["year"] == 2001 and first["g_y"] == pytest.approx(g)
+    assert first["g_tfp"] == pytest.approx(g - 0.4 * g - 0.6 * 0)  # capital grew, labour did not
+    assert second["g_tfp"] == pytest.approx(g - 0.4 * 0 - 0.6 * g)
+    assert first["tfp_share_pct"] == pytest.approx(60.0)
+    assert first["contrib_k"] + first["contrib_l"] + first["g_tfp"] == pytest.approx(first["g_y"])
+
+
+def test_period_share_is_ratio_of_means_not_mean_of_ratios():
+    out = tfp.growth_accounting(_inputs([100, 110, 121], [200, 220, 220], [50, 50, 55]), "X", alpha=0.4)
+    period = tfp.period_shares(out, [(2001, 2002)]).iloc[0]
+    expected = 100 * out["g_tfp"].mean() / out["g_y"].mean()
+    assert period["tfp_share_pct"] == pytest.approx(expected)
+    assert period["tfp_share_pct"] == pytest.approx(50.0)  # (60 % + 40 %) / 2 here only because g_y is equal
+
+
+def test_tornqvist_equals_cobb_douglas_with_constant_shares():
+    inputs = _inputs([100, 104, 109, 113], [300, 310, 325, 333], [40, 41, 41.5, 42], labor_share=[0.6] * 4)
+    out = tfp.growth_accounting(inputs, "X", alpha=0.4)
+    cd = out[out.method == "cobb_douglas"].set_index("year")["g_tfp"]
+    tq = out[out.method == "tornqvist"].set_index("year")["g_tfp"]
+    assert np.allclose(cd, tq)
+
+
+def test_tornqvist_uses_average_of_two_years_shares():
+    inputs = _inputs([100, 110], [200, 200], [50, 55], labor_share=[0.5, 0.7])
+    out = tfp.growth_accounting(inputs, "X", alpha=0.4)
+    tq = out[out.method == "tornqvist"].iloc[0]
+    g = 100 * math.log(1.1)
+    assert tq["g_tfp"] == pytest.approx(g - 0.6 * g)  # s̄_L = (0.5 + 0.7) / 2
+
+
+def test_perpetual_inventory_reaches_steady_state():
+    g, delta = 0.06, 0.05
+    years = list(range(1990, 2090))
+    investment = pd.Series([100 * math.exp(g * t) for t in range(len(years))], index=years)
+    stock = tfp.perpetual_inventory(investment, delta=delta, g_window=5)
+    ratio = stock / investment
+    growth = math.exp(g) - 1
+    assert ratio.iloc[-1] == pytest.approx((1 + growth) / (growth + delta), rel=1e-3)
+    assert abs(ratio.iloc[-1] - ratio.iloc[-2]) < 1e-4
+
+
+def test_near_zero_growth_is_flagged_not_divided():
+    out = tfp.growth_accounting(_inputs([100, 100.2, 110], [200, 210, 220], [50, 51, 52]), "X")
+    row = out[out.year == 2001].iloc[0]
+    assert row["flag"] == "near_zero_growth" and math.isnan(row["tfp_share_pct"])
+    assert not math.isnan(out[out.year == 2002].iloc[0]["tfp_share_pct"])
+
+
+@pytest.fixture(scope="module")
+def macro():
+    return clean_all(validate_raw(RAW)).tables["macro"]
+
+
+def test_national_2011_2015_against_gso(macro):
+    """GSO published 33.58 % for 2011-2015: it must fall inside the α band; the gap at α = 0.43 is reported."""
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    band = tfp.alpha_sensitivity(inputs, "Việt Nam", [(2011, 2015)])
+    assert band["tfp_share_pct"].min() <= 33.58 <= band["tfp_share_pct"].max()
+    central = tfp.period_shares(tfp.growth_accounting(inputs, "Việt Nam", 0.43), [(2011, 2015)]).iloc[0]
+    assert abs(central["tfp_share_pct"] - 33.58) < 2.0  # about 34 % (PWT README check)
+    assert 0.30 < tfp.reconciling_alpha(inputs, "Việt Nam", 2011, 2015, 33.58) < 0.55
+
+
+def test_pwt_2019_break_is_shown_both_ways(macro):
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    yearly = tfp.growth_accounting(inputs, "Việt Nam")
+    assert "input_break" in yearly[yearly.year == 2019]["flag"].iloc[0]
+    both = pd.concat([tfp.period_shares(yearly, [(2016, 2020)], exclude_breaks=e) for e in (False, True)])
+    assert sorted(both["n_years"]) == [3, 4]
+    assert both["tfp_share_pct"].nunique() == 2
+
+
+def test_provinces_without_inputs_get_no_rows_and_say_so(macro):
+    assert tfp.growth_accounting(tfp.inputs_for(macro, "Bắc Ninh"), "Bắc Ninh").empty
+    status = tfp.data_status(macro, ("Bắc Ninh",)).set_index("indicator")
+    assert status.loc["employment", "years"] == "không có số liệu"
+
+
+def test_filled_yearbook_template_path_computes_provincial_tfp(raw_copy):
+    """Once employment and investment are filled in (here a made-up complete series), the same code runs."""
+    header, rows = read_rows(raw_copy / "macro.csv")
+    fill = []
+    for i, year in enumerate(range(2010, 2025)):
+        for indicator, unit, value in (("employment", "thousand persons", 600 * 1.02 ** i),
+                                       ("investment_const", "billion VND, 2010 prices", 30000 * 1.08 ** i),
+                                       ("grdp_const", "billion VND, 2010 prices", 60000 * 1.09 ** i)):
+            fill.append(dict(region="Bắc Giang", year=str(year), indicator=indicator, value=f"{value:.1f}", unit=unit,
+                             source="test fixture (made-up complete series)", note="[yearbook]"))
+    write_rows(raw_copy / "macro_testfill.csv", header, fill)
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    macro = clean_all(result).tables["macro"]
+    yearly = tfp.growth_accounting(tfp.inputs_for(macro, "Bắc Giang"), "Bắc Giang", alpha=0.4, delta=0.05)
+    assert len(yearly) == 14 and yearly["capital_source"].iloc[0].startswith("perpetual inventory")
+    # output 9 %/yr, labour 2 %/yr: g_tfp = g_y − 0.4 g_k − 0.6 g_l exactly
+    row = yearly.iloc[-1]
+    assert row["g_tfp"] == pytest.approx(row["g_y"] - 0.4 * row["g_k"] - 0.6 * row["g_l"])
+    assert row["g_l"] == pytest.approx(100 * math.log(1.02), abs=0.01)  # inputs rounded to 0.1
+
+
+def test_target_arithmetic_matches_the_issue():
+    table = tfp.target_arithmetic(11, 12, 55)
+    required = sorted(table["required_tfp_growth"].unique())
+    assert required == pytest.approx([6.05, 6.6])
+    assert sorted(table["room_for_capital_and_labour"].unique()) == pytest.approx([4.95, 5.4])
+
+
+def test_notebook_tables_read_back(good_run):
+    tables = good_run["output"] / "tables"
+    growth = pd.read_csv(tables / "tfp_growth_accounting.csv")
+    assert {"region", "year", "method", "alpha", "g_y", "g_k", "g_l", "g_tfp", "tfp_share_pct", "flag"} <= set(growth.columns)
+    periods = pd.read_csv(tables / "tfp_periods.csv")
+    assert {"region", "period_start", "period_end", "method", "alpha", "g_y", "g_tfp", "tfp_share_pct",
+            "published_share_pct", "target_share_pct"} <= set(periods.columns)
+    row = periods[(periods.region == "Việt Nam") & (periods.period_start == 2011) & (periods.period_end == 2015)
+                  & (periods.variant == "all_years")].iloc[0]
+    assert row["published_share_pct"] == 33.58
+    assert abs(row["tfp_share_pct"] - 33.58) < 2.0
+    check = pd.read_csv(tables / "tfp_published_check.csv").set_index("period")
+    assert bool(check.loc["2011–2015", "inside_band"])
