@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -182,4 +183,74 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
     ax.set_ylabel("điểm % mỗi năm (log)" if lang != "en" else "log points a year")
     ax.set_title("Việt Nam: nguồn tăng trưởng bình quân năm" if lang != "en" else "Viet Nam: sources of yearly growth")
     ax.legend(frameon=False, fontsize=8, ncols=4, loc="upper right")
+    return fig
+
+
+STATUS_COLOURS = {"achieved": GREEN, "on_track": "#66bb6a", "at_risk": ORANGE, "off_track": RED,
+                  "insufficient_data": GREY}
+STATUS_VI = {"achieved": "Đã đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ", "off_track": "Chệch hướng",
+             "insufficient_data": "Chưa đủ số liệu"}
+STATUS_EN = {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
+             "insufficient_data": "Insufficient data"}
+
+
+def status_overview(counts: pd.DataFrame, lang: str = "vi"):
+    """One horizontal bar per status: how many current targets are in it."""
+    fig, ax = new_figure(2.8)
+    names = STATUS_EN if lang == "en" else STATUS_VI
+    counts = counts.iloc[::-1]
+    ax.barh([names[s] for s in counts["status"]], counts["targets"],
+            color=[STATUS_COLOURS[s] for s in counts["status"]])
+    for y, v in enumerate(counts["targets"]):
+        ax.text(v + 0.5, y, str(int(v)), va="center", fontsize=9)
+    ax.set_xlim(0, counts["targets"].max() * 1.15 + 1)
+    ax.set_title(f"{int(counts['targets'].sum())} chỉ tiêu hiện hành theo tình trạng" if lang != "en"
+                 else f"{int(counts['targets'].sum())} current targets by status")
+    return fig
+
+
+def key_targets(panels: list[dict], lang: str = "vi"):
+    """Small multiples: actual points, estimates and plans, the target, and the straight path to it."""
+    _style()
+    cols = 3
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(WIDTH_IN, 2.6 * rows), dpi=DPI, layout="constrained")
+    for ax, panel in zip(np.ravel(axes), panels):
+        ax.set_title(panel["title"], fontsize=9, loc="left")
+        actual, estimate, plan = panel["actual"], panel["estimate"], panel["plan"]
+        if not len(actual) and not len(estimate) and not len(plan):
+            ax.text(0.5, 0.5, "Chưa có số liệu" if lang != "en" else "No data", transform=ax.transAxes,
+                    ha="center", va="center", color=RED, fontsize=11, fontweight="bold")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for side in ("left", "bottom"):
+                ax.spines[side].set_color("#dddddd")
+            continue
+        if len(actual):
+            ax.plot(actual["year"], actual["value"], marker="o", color=BLUE, linewidth=1.5)
+        if len(estimate):
+            ax.scatter(estimate["year"], estimate["value"], facecolors="white", edgecolors=BLUE, zorder=3)
+        if len(plan):
+            ax.scatter(plan["year"], plan["value"], marker="s", facecolors="white", edgecolors=GREY, zorder=3)
+        ax.scatter([panel["target_year"]], [panel["target"]], marker="*", s=120, color=RED, zorder=4)
+        last = actual.iloc[-1] if len(actual) else (estimate.iloc[-1] if len(estimate) else None)
+        if last is not None:
+            ax.plot([last["year"], panel["target_year"]], [last["value"], panel["target"]], color=RED,
+                    linestyle=":", linewidth=1)
+        if panel.get("invert"):
+            ax.invert_yaxis()
+        ax.yaxis.set_major_formatter(vi_formatter(panel.get("decimals", 0)))
+        ax.tick_params(labelsize=7)
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=5))
+    for ax in np.ravel(axes)[len(panels):]:
+        ax.axis("off")
+    names = (("actual", "estimate", "plan", "target") if lang == "en"
+             else ("thực tế", "ước tính", "kế hoạch", "mục tiêu"))
+    handles = [
+        plt.Line2D([], [], marker="o", color=BLUE, linestyle="-", label=names[0]),
+        plt.Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor=BLUE, linestyle="", label=names[1]),
+        plt.Line2D([], [], marker="s", markerfacecolor="white", markeredgecolor=GREY, linestyle="", label=names[2]),
+        plt.Line2D([], [], marker="*", color=RED, markersize=11, linestyle=":", label=names[3]),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
     return fig

@@ -366,8 +366,82 @@ Việt Nam từng đạt trong một giai đoạn kế hoạch theo số liệu 
 (với α = 0,43 và lao động tăng 1 %/năm): tăng trưởng phải đến từ hiệu quả chứ không từ mở rộng đầu tư. Chưa có ước tính TFP nào
 của tỉnh để biết hiện trạng: bổ sung số liệu niên giám là việc cần làm trước tiên."""),
 ]
+NB04 = [
+    ("md", """# 04 — Mục tiêu đến năm 2030: có đạt được không?
 
-NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02, "03_tfp.ipynb": NB03}
+Sổ tay đánh giá **mọi** chỉ tiêu hiện hành trong danh mục (`data/raw/targets.csv`, lấy từ 4 văn bản) cho tỉnh Bắc Ninh:
+
+- **Chỉ tiêu nào được tính:** khi văn bản sau điều chỉnh chỉ tiêu (cùng chỉ số, cùng năm), văn bản ban hành sau cùng được đánh giá; các phiên bản
+  trước được giữ làm lịch sử.
+- **Tình trạng:** *Đã đạt* khi số thực tế gần nhất đã đạt (ghi rõ nếu cần giữ đến năm mục tiêu); nếu chưa, theo phương pháp Eurostat:
+  R = tốc độ tăng thực tế trong tối đa 5 năm gần nhất ÷ tốc độ cần thiết từ đầu giai đoạn đó để đạt mục tiêu đúng năm;
+  R ≥ 0,95 *đúng hướng*, 0,60–0,95 *có nguy cơ*, dưới 0,60 *chệch hướng* (R < 0: đi ngược). *Chưa đủ số liệu* khi có dưới 2 số liệu thực tế —
+  số ước tính và kế hoạch được hiển thị nhưng không tính là thực tế.
+- **Dự báo** khi chuỗi có từ 5 điểm: xu hướng tuyến tính, tuyến tính theo log, bước ngẫu nhiên có xu hướng, mô hình xu hướng tuyến tính cục bộ
+  (statsmodels), so sánh bằng kiểm định quay vòng; xác suất đạt mục tiêu và cách diễn đạt bằng lời.
+- **Cần tăng tốc bao nhiêu:** tốc độ cần từ nay so với tốc độ đã đạt, theo đơn vị của chính chỉ tiêu.
+- **Tính nhất quán** giữa các chỉ tiêu và **độ phủ số liệu** theo cơ quan chủ trì."""),
+    ("code", PARAMS, "parameters"),
+    ("code", """import pandas as pd
+
+from bnkpi_utils import charts, config, pii, targets as tg, tfp
+from bnkpi_utils.io import read_processed, write_table
+
+RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
+TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
+LANGS = pii.language_list(lang)
+REGION = "Bắc Ninh"
+targets = read_processed(PROCESSED / "targets.csv")
+kpi = read_processed(PROCESSED / "kpi_actuals.csv")
+macro = read_processed(PROCESSED / "macro.csv")
+scores = read_processed(PROCESSED / "pii_scores.csv")
+print(f"{len(targets)} chỉ tiêu trong danh mục; {int(targets.is_current.sum())} hiện hành")"""),
+    ("md", """## 1. Lịch sử điều chỉnh chỉ tiêu"""),
+    ("code", """history = tg.history(targets)
+write_table(history, TABLES / "targets_history.csv")
+history[["indicator", "target_year", "target_id", "issued", "operator", "value", "value_high", "is_current"]]"""),
+    ("md", """## 2. Đánh giá từng chỉ tiêu
+
+TFP của tỉnh được tính bằng cùng bộ máy hạch toán tăng trưởng của sổ tay 03 (từ `data/processed`); thứ hạng PII dùng khoảng cách điểm đến hạng
+mục tiêu trên bảng xếp hạng đã công bố."""),
+    ("code", """tfp_yearly = tfp.growth_accounting(tfp.inputs_for(macro, REGION), REGION)
+assessment = tg.assess(targets, kpi, macro, REGION, tfp_yearly)
+assessment = tg.pii_rank_notes(assessment, pii.gap_table(scores, targets, REGION))
+assessment["prob_words_vi"] = assessment["prob_meet"].map(lambda p: tg.probability_words(p, "vi"))
+assessment["prob_words_en"] = assessment["prob_meet"].map(lambda p: tg.probability_words(p, "en"))
+write_table(assessment, TABLES / "targets_assessment.csv")
+counts = tg.status_counts(assessment)
+write_table(counts, TABLES / "targets_status_counts.csv")
+counts"""),
+    ("code", """assessed = assessment[assessment.status != "insufficient_data"]
+assessed[["target_id", "name_vi", "target_value", "latest_year", "latest_value", "status", "ratio_r", "note_vi"]]"""),
+    ("md", """### Dự báo và xác suất
+
+Chỉ các chuỗi có từ 5 số liệu thực tế mới được dự báo. Xác suất từ một mô hình có tham số nằm ở biên (phương sai bằng 0) không bao giờ được báo cáo."""),
+    ("code", """assessment[assessment.prob_meet.notna()][["target_id", "projected_value", "projected_low", "projected_high", "prob_meet",
+                                          "prob_words_vi", "model_probs"]]"""),
+    ("md", """### Cần tăng tốc bao nhiêu"""),
+    ("code", """need = assessment[assessment.status.isin(["on_track", "at_risk", "off_track"])]
+need[["target_id", "name_vi", "status", "note_vi"]]"""),
+    ("md", """## 3. Các chỉ tiêu có nhất quán với nhau không?"""),
+    ("code", """vn = tfp.inputs_for(macro, "Việt Nam")
+vn_periods = tfp.period_shares(tfp.growth_accounting(vn, "Việt Nam"), [p for p in tfp.PLAN_PERIODS if p[1] <= 2020])
+tfp_record = float(vn_periods[vn_periods.period_start >= 1991].g_tfp.max()) if len(vn_periods) else float("nan")
+consistency = tg.consistency_checks(targets, kpi, tfp_record, REGION)
+write_table(consistency, TABLES / "targets_consistency.csv")
+consistency[["check", "targets", "severity", "finding_vi"]]"""),
+    ("md", """## 4. Độ phủ số liệu theo cơ quan chủ trì
+
+Bao nhiêu chỉ tiêu hiện hành **không có một số liệu thực tế nào** để theo dõi — bản thân đây là một phát hiện cho lãnh đạo."""),
+    ("code", """coverage = tg.coverage(assessment)
+write_table(coverage, TABLES / "targets_coverage.csv")
+coverage"""),
+    ("code", """for code in LANGS:
+    charts.save(charts.status_overview(counts, code), FIGURES / f"targets_status_{code}.png")
+    charts.save(charts.key_targets(tg.key_panels(targets, kpi, REGION, code), code), FIGURES / f"targets_key_{code}.png")"""),
+]
+
+NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02, "03_tfp.ipynb": NB03, "04_targets.ipynb": NB04}
 
 if __name__ == "__main__":
     folder = Path(__file__).resolve().parents[1] / "notebooks"
