@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bnkpi-installed
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: setup run test validate clean-outputs
+.PHONY: setup run test validate bench browser clean-outputs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +17,14 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Debian's Chromium and ChromeDriver, for the test that renders the brief as a leader sees it.
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -x $(CHROMEDRIVER) ]; then \
+		echo "installing Debian chromium and chromium-driver"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
 run: $(STAMP)
 	$(BIN)/bnkpi run
 	@echo "Outputs: $(CURDIR)/outputs (tables/, figures/, briefs/, notebooks/, manifest.json, run.log)"
@@ -23,8 +33,11 @@ run: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/bnkpi validate
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_bench.py
 
 clean-outputs:
 	rm -rf outputs outputs_failed data/processed

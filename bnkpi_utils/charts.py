@@ -37,8 +37,15 @@ def _style() -> None:
     })
 
 
-def vi_formatter(decimals: int = 0) -> FuncFormatter:
+def vi_formatter(decimals: int = 0, lang: str = "vi") -> FuncFormatter:
+    """Axis numbers: Vietnamese notation (48,76) for vi, English (48.76) for en."""
+    if lang == "en":
+        return FuncFormatter(lambda value, _: f"{value:,.{decimals}f}")
     return FuncFormatter(lambda value, _: format_vi(value, decimals))
+
+
+def label(value: float, decimals: int, lang: str) -> str:
+    return f"{value:,.{decimals}f}" if lang == "en" else format_vi(value, decimals)
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
@@ -60,7 +67,7 @@ def rank_history(traj: pd.DataFrame, lang: str = "vi"):
     colours = {"Bắc Ninh": BLUE, "Bắc Giang": ORANGE}
     for position, (province, rows) in enumerate(traj.groupby("province", sort=False)):
         rows = rows.sort_values("edition")
-        offset = (0, 8) if province == "Bắc Ninh" else (0, -16)
+        offset = (0, -16) if province == "Bắc Ninh" else (0, 8)
         ax.plot(rows["edition"], rows["rank_percentile"], marker="o", color=colours.get(province, GREY),
                 label=province, linewidth=2)
         for _, r in rows.iterrows():
@@ -68,7 +75,7 @@ def rank_history(traj: pd.DataFrame, lang: str = "vi"):
                         textcoords="offset points", xytext=offset, ha="center", fontsize=9)
     ax.invert_yaxis()
     ax.set_xticks(sorted(traj["edition"].unique()))
-    ax.yaxis.set_major_formatter(vi_formatter(0))
+    ax.yaxis.set_major_formatter(vi_formatter(0, lang))
     if lang == "en":
         ax.set_title("PII rank as a percentile of provinces (lower is better)")
         ax.set_ylabel("top … % of units")
@@ -98,7 +105,7 @@ def pillar_profile(profile: pd.DataFrame, targets: dict[str, float] | None = Non
                       color=palette[(i + 3 - len(editions)) % len(palette)])
         for bar, v in zip(bars, values):
             if not np.isnan(v):
-                ax.text(bar.get_x() + bar.get_width() / 2, v + 1, format_vi(v, 1), ha="center", fontsize=7)
+                ax.text(bar.get_x() + bar.get_width() / 2, v + 1, label(v, 1, lang), ha="center", fontsize=7)
     if targets:
         for j, pillar in enumerate(pillars):
             if pillar in targets:
@@ -106,7 +113,7 @@ def pillar_profile(profile: pd.DataFrame, targets: dict[str, float] | None = Non
         ax.plot([], [], color=RED, label="Chỉ tiêu 2025 (KH 279)" if lang != "en" else "2025 target (KH 279)")
     ax.set_xticks(x, [labels[p] for p in pillars], fontsize=8)
     ax.set_ylim(0, 100)
-    ax.yaxis.set_major_formatter(vi_formatter(0))
+    ax.yaxis.set_major_formatter(vi_formatter(0, lang))
     ax.set_title("Điểm 7 trụ cột PII của Bắc Ninh" if lang != "en" else "Bắc Ninh's seven PII pillars")
     ax.legend(frameon=False, ncols=4, loc="upper right", fontsize=8)
     return fig
@@ -119,11 +126,11 @@ def gap_chart(ranking: pd.DataFrame, province: str, edition: int, lines: dict[st
     colours = [BLUE if p == province else GREY for p in known["province"]]
     ax.barh([f"{r}. {p}" for r, p in zip(known["rank"], known["province"])], known["score"], color=colours)
     for y, v in enumerate(known["score"]):
-        ax.text(v + 0.3, y, format_vi(v, 2), va="center", fontsize=8)
-    for label, value in lines.items():
+        ax.text(v + 0.3, y, label(v, 2, lang), va="center", fontsize=8)
+    for text, value in lines.items():
         ax.axvline(value, color=ORANGE, linestyle="--", linewidth=1)
-        ax.text(value, len(known) - 0.4, label, color=ORANGE, fontsize=8, ha="right", rotation=0)
-    ax.xaxis.set_major_formatter(vi_formatter(0))
+        ax.text(value, len(known) - 0.4, text, color=ORANGE, fontsize=8, ha="right", rotation=0)
+    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
     ax.set_xlim(0, max(known["score"].max() * 1.12, 10))
     ax.set_title(f"PII {edition}: các địa phương đã công bố điểm" if lang != "en"
                  else f"PII {edition}: units whose score was published")
@@ -146,11 +153,11 @@ def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, flo
             ax.scatter([i], [row["published_share_pct"]], color=ORANGE, zorder=3, s=40)
     ax.scatter([], [], color=ORANGE, label="Số đã công bố" if lang != "en" else "Published figure")
     ax.plot([], [], color="black", label="Khoảng α 0,30–0,55" if lang != "en" else "α band 0.30–0.55")
-    for label, value in targets.items():
+    for text, value in targets.items():
         ax.axhline(value, color=RED, linestyle="--", linewidth=1)
-        ax.text(-0.4, value + 1, label, color=RED, fontsize=8, ha="left")
+        ax.text(-0.4, value + 1, text, color=RED, fontsize=8, ha="left")
     ax.set_xticks(x, labels, fontsize=8)
-    ax.yaxis.set_major_formatter(vi_formatter(0))
+    ax.yaxis.set_major_formatter(vi_formatter(0, lang))
     ax.set_ylabel("% tăng trưởng" if lang != "en" else "% of growth")
     ax.set_title("Việt Nam: đóng góp của TFP vào tăng trưởng GDP theo giai đoạn" if lang != "en"
                  else "Viet Nam: TFP contribution to GDP growth by period")
@@ -169,17 +176,17 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
              ("contrib_l", ORANGE, "Lao động" if lang != "en" else "Labour"),
              ("g_tfp", BLUE, "TFP")]
     pos_base, neg_base = np.zeros(len(x)), np.zeros(len(x))
-    for column, colour, label in parts:
+    for column, colour, name in parts:
         values = periods[column].to_numpy(dtype=float)
         base = np.where(values >= 0, pos_base, neg_base)
-        ax.bar(x, values, bottom=base, color=colour, width=0.6, label=label)
+        ax.bar(x, values, bottom=base, color=colour, width=0.6, label=name)
         pos_base += np.where(values >= 0, values, 0)
         neg_base += np.where(values < 0, values, 0)
     ax.scatter(x, periods["g_y"], color="black", zorder=3, s=20,
                label="Tăng trưởng GDP" if lang != "en" else "GDP growth")
     ax.axhline(0, color="black", linewidth=0.5)
     ax.set_xticks(x, labels, fontsize=8)
-    ax.yaxis.set_major_formatter(vi_formatter(1))
+    ax.yaxis.set_major_formatter(vi_formatter(1, lang))
     ax.set_ylabel("điểm % mỗi năm (log)" if lang != "en" else "log points a year")
     ax.set_title("Việt Nam: nguồn tăng trưởng bình quân năm" if lang != "en" else "Viet Nam: sources of yearly growth")
     ax.legend(frameon=False, fontsize=8, ncols=4, loc="upper right")
@@ -239,7 +246,7 @@ def key_targets(panels: list[dict], lang: str = "vi"):
                     linestyle=":", linewidth=1)
         if panel.get("invert"):
             ax.invert_yaxis()
-        ax.yaxis.set_major_formatter(vi_formatter(panel.get("decimals", 0)))
+        ax.yaxis.set_major_formatter(vi_formatter(panel.get("decimals", 0), lang))
         ax.tick_params(labelsize=7)
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=5))
     for ax in np.ravel(axes)[len(panels):]:

@@ -290,3 +290,35 @@ def target_revisions(targets: pd.DataFrame) -> pd.DataFrame:
         current_target=[f"{t} ({current.loc[t, 'operator']} {_fmt(current.loc[t, 'value'])}, {current.loc[t, 'issued']})"
                         for t in old["superseded_by"]],
     )).reset_index(drop=True)
+
+
+def _document_name(citation: str) -> str:
+    """A citation up to its first comma outside parentheses: the document, without the section."""
+    depth = 0
+    for index, char in enumerate(citation):
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            return citation[:index].strip()
+    return citation.strip()
+
+
+def source_summary(validated: ValidationResult) -> pd.DataFrame:
+    """Where the raw facts come from: each distinct source (URL host or document) with its number of rows."""
+    from urllib.parse import urlparse
+
+    rows = []
+    for name, df in validated.tables.items():
+        for source in df["source"].dropna():
+            for part in str(source).split(" | "):
+                part = part.strip()
+                if part.startswith("http"):
+                    host = urlparse(part.split(" ")[0]).netloc.removeprefix("www.")
+                    rows.append(dict(table=name, kind="web", source=host))
+                elif part.startswith("Penn World Table"):
+                    rows.append(dict(table=name, kind="dataset", source="Penn World Table 10.0 (Feenstra, Inklaar & Timmer 2015)"))
+                else:
+                    rows.append(dict(table=name, kind="document", source=_document_name(part)))
+    df = pd.DataFrame(rows)
+    return (df.groupby(["kind", "source"]).agg(rows=("table", "size"), tables=("table", lambda t: ", ".join(sorted(set(t)))))
+            .reset_index().sort_values(["kind", "rows"], ascending=[True, False]).reset_index(drop=True))

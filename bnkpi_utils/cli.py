@@ -1,7 +1,7 @@
 """The `bnkpi` command: `bnkpi run` and `bnkpi validate` (DESIGN.md, "Running — contract").
 
-Exit codes: 0 success; 1 a notebook failed; 2 the raw data have problems; 3 another run holds the lock;
-64 the command line is wrong.
+Exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems; 3 another run
+holds the lock; 4 sending the brief failed; 64 the command line is wrong.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 
 from . import config
-from .runner import EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
+from . import mail
+from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
+
+EXIT_SEND_FAILED = 4
 from .validate import validate_raw
 
 
@@ -35,10 +38,58 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=("vi", "en", "all"), default="vi", help="language of the brief")
     run.add_argument("--notebook-dir", type=Path, default=config.NOTEBOOKS_DIR, help=argparse.SUPPRESS)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, even in a terminal")
+    run.add_argument("--send", action="store_true", help="after a fully successful run, e-mail the brief (options below)")
+    _add_smtp_options(run, required=False)
+
+    send = sub.add_parser("send", help="e-mail the brief of the last run (password from $BNKPI_SMTP_PASSWORD)")
+    send.add_argument("--output-dir", type=Path, default=config.OUTPUT_DIR, help="outputs (default: outputs)")
+    send.add_argument("--lang", choices=("vi", "en", "all"), default="vi", help="which brief(s) to send")
+    send.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
+    _add_smtp_options(send, required=True)
 
     validate = sub.add_parser("validate", help="check the raw data and list every problem")
     validate.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
     return parser
+
+
+def _add_smtp_options(parser: argparse.ArgumentParser, required: bool) -> None:
+    group = parser.add_argument_group("e-mail")
+    group.add_argument("--to", action="append", default=[], metavar="ADDR", help="recipient (repeat for more)")
+    group.add_argument("--cc", action="append", default=[], metavar="ADDR", help="copy recipient (repeatable)")
+    group.add_argument("--smtp-host", required=required, help="SMTP server")
+    group.add_argument("--smtp-port", type=int, help="default 25, 587 with --starttls, 465 with --ssl")
+    security = group.add_mutually_exclusive_group()
+    security.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    security.add_argument("--ssl", action="store_true", help="connect with implicit TLS")
+    group.add_argument("--user", help="SMTP login; the password is read from $BNKPI_SMTP_PASSWORD")
+    group.add_argument("--from", dest="sender", help="From address (default: --user, else the brief's)")
+
+
+def _smtp_settings(args: argparse.Namespace) -> mail.SmtpSettings:
+    return mail.SmtpSettings(host=args.smtp_host, to=args.to, cc=args.cc, port=args.smtp_port,
+                             security="ssl" if args.ssl else "starttls" if args.starttls else "none",
+                             user=args.user, sender=args.sender)
+
+
+def _send_briefs(args: argparse.Namespace, output_dir: Path, dry_run: bool = False) -> int:
+    if not args.to:
+        print("bnkpi: at least one --to address is needed to send the brief", file=sys.stderr)
+        return EXIT_USAGE
+    settings = _smtp_settings(args)
+    langs = ["vi", "en"] if args.lang == "all" else [args.lang]
+    try:
+        for lang in langs:
+            message = mail.address(mail.load_brief(output_dir, lang), settings)
+            if dry_run:
+                print(mail.describe(message, settings))
+                continue
+            recipients = mail.send(message, settings)
+            if sys.stdout.isatty():
+                print(f"sent brief_{lang} to {', '.join(recipients)}")
+    except mail.SendError as exc:
+        print(f"bnkpi send: {exc}", file=sys.stderr)
+        return EXIT_FAILED if "no brief at" in str(exc) else EXIT_SEND_FAILED
+    return EXIT_OK
 
 
 def _progress(quiet: bool):
@@ -61,6 +112,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("TQDM_DISABLE", "1")
+    if args.send and (not args.to or not args.smtp_host):
+        print("bnkpi: --send needs --to and --smtp-host", file=sys.stderr)
+        return EXIT_USAGE
     try:
         result = run_pipeline(raw_dir=args.raw_dir, processed_dir=args.processed_dir, output_dir=args.output_dir,
                               lang=args.lang, notebook_dir=args.notebook_dir, progress=_progress(args.quiet))
@@ -72,6 +126,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if sys.stdout.isatty() and not args.quiet:
         print(f"Outputs: {result.output_dir}\nProcessed data: {result.processed_dir}\n"
               f"Manifest: {result.output_dir / 'manifest.json'}")
+    if args.send:  # only after a fully successful run
+        return _send_briefs(args, result.output_dir)
     return EXIT_OK
 
 
@@ -79,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return cmd_validate(args)
+    if args.command == "send":
+        return _send_briefs(args, args.output_dir, dry_run=args.dry_run)
     return cmd_run(args)
 
 

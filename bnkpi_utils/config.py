@@ -12,6 +12,10 @@ NOTEBOOKS_DIR = PROJ_ROOT / "notebooks"
 KERNEL_NAME = "bnkpi"
 KERNEL_DISPLAY_NAME = "Python (bnkpi)"
 
+# Notebooks that only read data/processed and write their own tables (DESIGN.md: 02–04 are independent of
+# each other): `bnkpi run` executes them concurrently.
+INDEPENDENT_PREFIXES = ("02_", "03_", "04_")
+
 # Per-cell timeout for scheduled runs: a hung cell must not block cron forever.
 CELL_TIMEOUT_SECONDS = 600
 

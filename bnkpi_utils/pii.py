@@ -81,6 +81,7 @@ def recompute_scores(pii_scores: pd.DataFrame) -> pd.DataFrame:
             recompute_flag=bool(not pd.isna(diff) and abs(diff) > ROUNDING_TOLERANCE + 1e-9),
             recompute_basis=basis, rank=row["rank"], n_units=int(row["n_units"]),
             rank_percentile=rank_percentile(row["rank"], row["n_units"]), source=row["source"],
+            note=row.get("note", "") if not pd.isna(row.get("note", "")) else "",
         ))
     return pd.DataFrame(out_rows)
 

@@ -8,10 +8,12 @@ manifest in ``<output>_failed/<run id>/`` for diagnosis. A lock stops two runs f
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import fcntl
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -142,8 +144,6 @@ def run_pipeline(
     progress: Callable[[str], None] = lambda message: None,
 ) -> RunResult:
     """Run every notebook; raises RunError (with its exit code) when the run cannot complete."""
-    import papermill as pm
-
     raw_dir, processed_dir, output_dir = Path(raw_dir).resolve(), Path(processed_dir).resolve(), Path(output_dir).resolve()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     started = _now()
@@ -189,26 +189,33 @@ def run_pipeline(
         }
         for note in validated.notes:
             say(note)
+        stages = plan_stages(notebooks)
+        done = 0
         try:
-            for index, notebook in enumerate(notebooks, start=1):
-                say(f"[{index}/{len(notebooks)}] {notebook.name}")
-                t0 = time.perf_counter()
-                with _captured_stderr(say):
-                    pm.execute_notebook(
-                        str(notebook), str(stage_out / "notebooks" / notebook.name), parameters=parameters,
-                        kernel_name=config.KERNEL_NAME, cwd=str(config.PROJ_ROOT), progress_bar=False,
-                        log_output=False, execution_timeout=config.CELL_TIMEOUT_SECONDS,
-                    )
-                seconds = round(time.perf_counter() - t0, 2)
-                manifest["notebooks"].append({"notebook": notebook.name, "seconds": seconds, "status": "ok"})
-                say(f"    done in {seconds} s")
-        except Exception as exc:  # papermill raises PapermillExecutionError, kernels may die, disks fill
+            for stage in stages:
+                label = " + ".join(nb.name for nb in stage)
+                say(f"[{done + 1}/{len(notebooks)}] {label}" + (" (concurrently)" if len(stage) > 1 else ""))
+                results = _execute_stage(stage, stage_out / "notebooks", parameters)
+                failure = None
+                for notebook, result in zip(stage, results):
+                    for line in result["stderr"]:
+                        say(f"    {notebook.name} stderr: {line}")
+                    if result["error"]:
+                        failure = failure or (notebook, result)
+                        continue
+                    manifest["notebooks"].append({"notebook": notebook.name, "seconds": result["seconds"],
+                                                  "status": "ok"})
+                    say(f"    {notebook.name} done in {result['seconds']} s")
+                if failure:
+                    raise _NotebookFailed(*failure)
+                done += len(stage)
+        except Exception as exc:  # a notebook error, a dead kernel, a full disk
             failed_dir = output_dir.parent / f"{output_dir.name}_failed" / run_id
             failed_dir.mkdir(parents=True, exist_ok=True)
-            failed_name = notebooks[len(manifest["notebooks"])].name
+            failed_name = exc.notebook.name if isinstance(exc, _NotebookFailed) else "(runner)"
             for executed in (stage_out / "notebooks").glob("*.ipynb"):
                 shutil.copy2(executed, failed_dir / executed.name)
-            where = _describe_failure(exc)
+            where = exc.describe() if isinstance(exc, _NotebookFailed) else _describe_failure(exc)
             reason = (f"Notebook {failed_name} failed{where}. The previous outputs in {output_dir} and "
                       f"{processed_dir} are unchanged. The executed notebook (with the error) is kept in "
                       f"{failed_dir / failed_name} for diagnosis.")
@@ -232,6 +239,63 @@ def run_pipeline(
                      manifest=manifest)
 
 
+def plan_stages(notebooks: list[Path]) -> list[list[Path]]:
+    """Run order: one notebook per stage, except consecutive independent notebooks (02–04), run together."""
+    stages: list[list[Path]] = []
+    for notebook in notebooks:
+        independent = notebook.name.startswith(config.INDEPENDENT_PREFIXES)
+        if independent and stages and stages[-1][0].name.startswith(config.INDEPENDENT_PREFIXES):
+            stages[-1].append(notebook)
+        else:
+            stages.append([notebook])
+    return stages
+
+
+class _NotebookFailed(Exception):
+    def __init__(self, notebook: Path, result: dict):
+        super().__init__(result["error"])
+        self.notebook, self.result = notebook, result
+
+    def describe(self) -> str:
+        r = self.result
+        if r.get("ename"):
+            first = (r.get("evalue") or "").strip().splitlines()
+            text = f"{r['ename']}: {first[0] if first else ''}"
+            return f" in cell {r['exec_count']}: {text}" if r.get("exec_count") else f": {text}"
+        return f": {r['error']}"
+
+
+def _execute_one(notebook: Path, output: Path, parameters: dict) -> dict:
+    """Execute one notebook (in a worker process); returns timing, captured stderr and any error as plain data."""
+    import papermill as pm
+
+    lines: list[str] = []
+    start = time.perf_counter()
+    result = {"error": None, "stderr": lines}
+    try:
+        with _captured_stderr(lines.append):
+            pm.execute_notebook(
+                str(notebook), str(output), parameters=parameters, kernel_name=config.KERNEL_NAME,
+                cwd=str(config.PROJ_ROOT), progress_bar=False, log_output=False,
+                execution_timeout=config.CELL_TIMEOUT_SECONDS,
+            )
+    except Exception as exc:  # noqa: BLE001 - reported to the parent as data
+        result.update(error=f"{type(exc).__name__}: {exc}", ename=getattr(exc, "ename", None),
+                      evalue=str(getattr(exc, "evalue", "")), exec_count=getattr(exc, "exec_count", None))
+    result["seconds"] = round(time.perf_counter() - start, 2)
+    return result
+
+
+def _execute_stage(stage: list[Path], folder: Path, parameters: dict) -> list[dict]:
+    if len(stage) == 1:
+        return [_execute_one(stage[0], folder / stage[0].name, parameters)]
+    # separate processes, not threads: papermill's kernels race for ZMQ ports inside one process
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=len(stage), mp_context=context) as pool:
+        futures = [pool.submit(_execute_one, nb, folder / nb.name, parameters) for nb in stage]
+        return [f.result() for f in futures]
+
+
 @contextlib.contextmanager
 def _captured_stderr(say: Callable[[str], None]):
     """Route what the kernel and papermill write to stderr into the run log, so cron stays quiet."""
@@ -248,7 +312,7 @@ def _captured_stderr(say: Callable[[str], None]):
             sink.seek(0)
             for line in sink.read().decode("utf-8", "replace").splitlines():
                 if line.strip():
-                    say(f"    stderr: {line}")
+                    say(line)
 
 
 def _describe_failure(exc: Exception) -> str:

@@ -460,11 +460,21 @@ def _assess_period_mean(t: pd.Series, row: dict, kpi: pd.DataFrame, macro: pd.Da
     return row
 
 
+UNITS_EN = {"Điểm": "points", "Công trình": "works", "Nhiệm vụ": "tasks", "Bài báo": "papers", "Doanh nghiệp": "enterprises",
+            "Tổ chức": "organisations", "Đơn đăng ký": "applications", "Sáng chế, giải pháp": "patents and solutions",
+            "Dự án": "projects", "% GRDP": "% of GRDP", "% dân số": "% of population", "% người sử dụng": "% of users",
+            "% ngân sách": "% of budget", "người/vạn dân": "per 10,000 people", "Chỉ số": "index points",
+            "%/năm": "% a year", "Sáng kiến": "initiatives"}
+
+
 def acceleration_text(row: dict, lang: str) -> str:
     """"cần tăng 8,9 điểm/năm, 5 năm qua tăng 3,0" in the target's own unit."""
     need, done = row["required_per_year"], row["achieved_per_year"]
     rank = row["operator"] == "rank<="
-    unit = ("ranks" if lang == "en" else "bậc") if rank else row["unit"]
+    unit = str(row["unit"])
+    if lang == "en":
+        unit = UNITS_EN.get(unit, unit)
+    unit = ("ranks" if lang == "en" else "bậc") if rank else (unit[:1].lower() + unit[1:] if unit[1:2].islower() else unit)
     if any(isinstance(v, float) and math.isnan(v) for v in (need, done)):
         return ""
     span = row["latest_year"] - row["baseline_year"]
@@ -484,7 +494,7 @@ def _missing_note_vi(t: pd.Series) -> str:
 
 
 def _missing_note_en(t: pd.Series) -> str:
-    agency = t.get("agency") or "the responsible agency"
+    agency = t.get("agency") or "The responsible agency"
     return f"No actual data. {agency} needs to report this indicator every year."
 
 
@@ -582,10 +592,11 @@ def pii_rank_notes(assessment: pd.DataFrame, pii_gaps: pd.DataFrame) -> pd.DataF
             continue
         g = latest.iloc[0]
         if g["status"] == "inside":
-            vi = (f" Cách biệt với đơn vị ngay sau ngưỡng: {format_vi(-g['gap_high'], 2)}–{format_vi(-g['gap_low'], 2)} điểm."
-                  if g["gap_low"] != g["gap_high"] else f" Cách biệt: {format_vi(-g['gap_high'], 2)} điểm.")
-            en = (f" Margin over the unit below the threshold: {-g['gap_high']:.2f}–{-g['gap_low']:.2f} points."
-                  if g["gap_low"] != g["gap_high"] else f" Margin: {-g['gap_high']:.2f} points.")
+            low, high = max(0.0, -float(g["gap_high"])), max(0.0, -float(g["gap_low"]))
+            vi = (f" Cách biệt với đơn vị ngay sau ngưỡng: {format_vi(low, 2)}–{format_vi(high, 2)} điểm (điểm của đơn vị đó "
+                  "chưa được công bố)." if low != high else f" Cách biệt: {format_vi(low, 2)} điểm.")
+            en = (f" Margin over the unit below the threshold: {low:.2f}–{high:.2f} points (its score is unpublished)."
+                  if low != high else f" Margin: {low:.2f} points.")
         else:
             vi = f" Còn thiếu {format_vi(g['gap_low'], 2)}–{format_vi(g['gap_high'], 2)} điểm PII."
             en = f" Short by {g['gap_low']:.2f}–{g['gap_high']:.2f} PII points."

@@ -4,6 +4,7 @@ import csv
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,8 @@ RAW = ROOT / "data" / "raw"
 BNKPI = [sys.executable, "-m", "bnkpi_utils.cli"]
 
 
-def run_bnkpi(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def run_bnkpi(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**{k: v for k, v in os.environ.items() if k != "BNKPI_SMTP_PASSWORD"}, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run(BNKPI + list(args), capture_output=True, text=True, cwd=cwd or ROOT, env=env,
                           timeout=900)
 
@@ -51,11 +52,62 @@ def raw_copy(tmp_path: Path) -> Path:
     return target
 
 
+SMTP_USER, SMTP_PASSWORD = "so-khcn", "s3cret-Pa55-for-tests"
+
+
+class SmtpServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives; AUTH LOGIN/PLAIN without TLS."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages: list[dict] = []
+        outer = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                outer.messages.append(dict(mail_from=envelope.mail_from, rcpt_tos=list(envelope.rcpt_tos),
+                                           data=envelope.original_content or envelope.content))
+                return "250 OK"
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = (auth_data.login.decode() == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD)
+            return AuthResult(success=ok)
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
+                                     auth_require_tls=False)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+
 @pytest.fixture(scope="session")
-def good_run(tmp_path_factory) -> dict[str, Path]:
-    """One successful `bnkpi run` on the shipped data into a temporary folder (shared by the tests)."""
+def smtp_server():
+    with SmtpServer() as server:
+        yield server
+
+
+def smtp_args(server: SmtpServer) -> list[str]:
+    return ["--to", "lanhdao@bacninh.example", "--cc", "Văn phòng <vanphong@bacninh.example>",
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", SMTP_USER]
+
+
+@pytest.fixture(scope="session")
+def good_run(tmp_path_factory, smtp_server) -> dict[str, Path]:
+    """One successful `bnkpi run --lang all --send` on the shipped data (shared by the tests)."""
     base = tmp_path_factory.mktemp("run")
     output, processed = base / "outputs", base / "processed"
-    result = run_bnkpi("run", "--output-dir", str(output), "--processed-dir", str(processed), "--lang", "all")
+    received_before = len(smtp_server.messages)
+    result = run_bnkpi("run", "--output-dir", str(output), "--processed-dir", str(processed), "--lang", "all",
+                       "--send", *smtp_args(smtp_server), env={"BNKPI_SMTP_PASSWORD": SMTP_PASSWORD})
     assert result.returncode == 0, result.stderr
-    return {"output": output, "processed": processed, "stdout": result.stdout, "stderr": result.stderr}
+    return {"output": output, "processed": processed, "stdout": result.stdout, "stderr": result.stderr,
+            "sent": smtp_server.messages[received_before:]}

@@ -64,7 +64,7 @@ def build_pii_scores() -> list[dict]:
         note = ""
         if province.startswith("Bắc Ninh (merged"):
             province = "Bắc Ninh"
-            note = "merged province (old Bắc Ninh + Bắc Giang) from 1 July 2025"
+            note = "tỉnh Bắc Ninh mới (Bắc Ninh và Bắc Giang cũ) từ 1/7/2025"
         source = r["source_url"]
         rank = r["rank"]
         rows.append(dict(edition=edition, province=province, component="PII", score=r["pii_score"],

@@ -103,6 +103,12 @@ clean.target_revisions(targets)"""),
 Các bảng được ghi vào thư mục `processed_dir`. Nhật ký làm sạch (`cleaning_log.txt`) ghi lại mọi quyết định ở trên."""),
     ("code", """written = clean.write_processed(cleaned, PROCESSED)
 pd.DataFrame({"tệp": [p.name for p in written]})"""),
+    ("md", """Nguồn của dữ liệu thô (tên miền của trang web, văn bản, bộ dữ liệu) được tổng hợp cho phụ lục nguồn của bản tin."""),
+    ("code", """from bnkpi_utils.io import write_table
+
+sources = clean.source_summary(validated)
+write_table(sources, OUTPUT / "tables" / "data_sources.csv")
+sources.head(15)"""),
 ]
 
 NB02 = [
@@ -123,6 +129,7 @@ Cuối sổ tay là bộ máy tính chỉ số từ 52 chỉ số thành phần 
 
 from bnkpi_utils import charts, config, pii
 from bnkpi_utils.io import read_processed, write_table
+from bnkpi_utils.numbers import format_vi
 
 RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
 TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
@@ -189,8 +196,8 @@ gap_points = float(next_gap["gap_high"].iloc[0]) if len(next_gap) else 0.0
 moves = pii.pillar_moves(pillars_now, gap_points)
 moves.insert(0, "gap_pii", gap_points)
 write_table(moves, TABLES / "pii_moves.csv")
-print(f"Trụ cột yếu nhất: P6 Sản phẩm tri thức, sáng tạo và công nghệ ({pillars_now['P6']:.2f} điểm). "
-      f"Nâng P6 thêm 10 điểm: PII +2,5 điểm.")
+print(f"Trụ cột yếu nhất: P6 Sản phẩm tri thức, sáng tạo và công nghệ ({format_vi(pillars_now['P6'], 2)} điểm). "
+      f"Nâng P6 thêm 10 điểm: PII +{format_vi(10 * pii.LEVERAGE['P6'], 2)} điểm.")
 moves"""),
     ("md", """## 4. Điểm mạnh, điểm yếu đã công bố"""),
     ("code", """notes_path = PROCESSED / "pii_profile_notes.csv"
@@ -251,6 +258,7 @@ dấu, không chia. Hệ số α (tỷ phần vốn) không được công bố:
 
 from bnkpi_utils import charts, config, pii, tfp
 from bnkpi_utils.io import read_processed, write_table
+from bnkpi_utils.numbers import format_vi
 
 RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
 TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
@@ -349,7 +357,8 @@ mean_2023_2025 = float(bn_growth.value.mean())
 arith = pd.concat([arith, tfp.target_arithmetic(mean_2023_2025, mean_2023_2025, 45.0, labour_growth=(1.0,)),
                    tfp.target_arithmetic(mean_2023_2025, mean_2023_2025, 47.0, labour_growth=(1.0,))], ignore_index=True)
 write_table(arith, TABLES / "tfp_target_arithmetic.csv")
-print(f"GRDP Bắc Ninh 2023–2025 (theo số đã công bố, 2023–2024 là tỉnh cũ, 2025 là tỉnh mới): bình quân {mean_2023_2025:.2f} %/năm")
+print(f"GRDP Bắc Ninh 2023–2025 (theo số đã công bố, 2023–2024 là tỉnh cũ, 2025 là tỉnh mới): "
+      f"bình quân {format_vi(mean_2023_2025, 2)} %/năm")
 arith[(arith.alpha == 0.43) & (arith.labour_growth == 1.0)]"""),
     ("code", """best_vn = vn[vn.period_end <= 2020].sort_values("g_tfp", ascending=False).iloc[0]
 clean_vn = periods[(periods.region == "Việt Nam") & (periods.variant == "excluding_break_years") & (periods.period_end <= 2020)]
@@ -440,8 +449,31 @@ coverage"""),
     charts.save(charts.status_overview(counts, code), FIGURES / f"targets_status_{code}.png")
     charts.save(charts.key_targets(tg.key_panels(targets, kpi, REGION, code), code), FIGURES / f"targets_key_{code}.png")"""),
 ]
+NB05 = [
+    ("md", """# 05 — Bản tin cho lãnh đạo
 
-NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02, "03_tfp.ipynb": NB03, "04_targets.ipynb": NB04}
+Sổ tay này chỉ đọc các bảng và biểu đồ trong `outputs/tables` và `outputs/figures` (do các sổ tay 02–04 tạo ra) và viết bản tin:
+
+- `briefs/brief_vi.html` (và `brief_en.html` khi `lang` là `en` hoặc `all`): bản lưu trữ, một tệp duy nhất, không có mã lệnh, không tải gì từ mạng;
+- `briefs/brief_vi.eml`: thư điện tử — phần HTML dạng bảng với CSS nội tuyến, biểu đồ PNG đính kèm dạng `cid:` (Gmail và Outlook không hiển thị
+  ảnh `data:`), kèm bản văn bản thuần.
+
+Gửi thư: `bnkpi send --to ... --smtp-host ...` (mật khẩu lấy từ biến môi trường `BNKPI_SMTP_PASSWORD`, không bao giờ là tham số)."""),
+    ("code", PARAMS, "parameters"),
+    ("code", """from bnkpi_utils import brief, config, pii
+
+RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
+written = {code: brief.build_brief(OUTPUT, code) for code in pii.language_list(lang)}
+for code, paths in written.items():
+    print(f"{code}: {paths['html'].name} {paths['html'].stat().st_size:,} bytes; {paths['eml'].name} {paths['eml'].stat().st_size:,} bytes")"""),
+    ("code", """context = brief.build_context(OUTPUT, pii.language_list(lang)[0])
+print(context["subject"])
+for line in context["headlines"]:
+    print("-", line)"""),
+]
+
+NOTEBOOKS = {"01_clean.ipynb": NB01, "02_pii.ipynb": NB02, "03_tfp.ipynb": NB03, "04_targets.ipynb": NB04,
+             "05_brief.ipynb": NB05}
 
 if __name__ == "__main__":
     folder = Path(__file__).resolve().parents[1] / "notebooks"
