@@ -473,7 +473,7 @@ def gap_table(pii_scores: pd.DataFrame, targets: pd.DataFrame, province: str = "
         candidates = wanted + next_rank
         for target_rank, target_id, current, year in candidates:
             gap = gap_to_rank(ranking, n_units, province, target_rank)
-            pillars = _pillars_of(pii_scores, edition, province)
+            pillars = pillars_of(pii_scores, edition, province)
             cheapest = pillar_moves(pillars, gap["gap_high"]).iloc[0] if pillars else None
             rows.append(dict(
                 edition=edition, province=province, n_units=n_units, target_id=target_id or "(hạng kế tiếp)",
@@ -484,7 +484,7 @@ def gap_table(pii_scores: pd.DataFrame, targets: pd.DataFrame, province: str = "
     return pd.DataFrame(rows)
 
 
-def _pillars_of(pii_scores: pd.DataFrame, edition: int, province: str) -> dict[str, float]:
+def pillars_of(pii_scores: pd.DataFrame, edition: int, province: str) -> dict[str, float]:
     wide = _wide(pii_scores)
     if (edition, province) not in wide.index:
         return {}
@@ -497,7 +497,7 @@ def _pillars_of(pii_scores: pd.DataFrame, edition: int, province: str) -> dict[s
 def whatif_table(pii_scores: pd.DataFrame, edition: int, province: str = "Bắc Ninh",
                  steps: tuple[float, ...] = (1.0, 5.0, 10.0)) -> pd.DataFrame:
     """Each pillar raised alone by each step, and the new PII with its implied rank range."""
-    pillars = _pillars_of(pii_scores, edition, province)
+    pillars = pillars_of(pii_scores, edition, province)
     ranking = published_ranking(pii_scores, edition)
     n_units = int(ranking["n_units"].iloc[0])
     base = aggregate_pillars(pillars)

@@ -147,3 +147,12 @@ def test_notebook_tables_read_back(good_run):
     assert abs(row["tfp_share_pct"] - 33.58) < 2.0
     check = pd.read_csv(tables / "tfp_published_check.csv").set_index("period")
     assert bool(check.loc["2011–2015", "inside_band"])
+
+
+def test_delta_sensitivity_moves_the_share_and_stays_exact(macro):
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    band = tfp.delta_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
+                                 "Việt Nam", deltas=(0.03, 0.09), periods=[(2011, 2015)])
+    shares = band.set_index("delta")["tfp_share_pct"]
+    assert len(shares) == 2 and shares[0.03] != pytest.approx(shares[0.09])
+    assert set(band["method"]) == {"cobb_douglas"}

@@ -190,7 +190,7 @@ tỉnh dẫn đầu, không phải một con số tuyệt đối. Thứ hạng m
     ("code", """whatif = pii.whatif_table(scores, latest, PROVINCE)
 write_table(whatif, TABLES / "pii_whatif.csv")
 whatif"""),
-    ("code", """pillars_now = pii._pillars_of(scores, latest, PROVINCE)
+    ("code", """pillars_now = pii.pillars_of(scores, latest, PROVINCE)
 next_gap = gaps[(gaps.edition == latest) & (gaps.status == "outside")].sort_values("target_rank", ascending=False)
 gap_points = float(next_gap["gap_high"].iloc[0]) if len(next_gap) else 0.0
 moves = pii.pillar_moves(pillars_now, gap_points)
@@ -317,6 +317,15 @@ for _, row in published_periods[published_periods.region == "Việt Nam"].iterro
 checks = pd.DataFrame(checks)
 write_table(checks, TABLES / "tfp_published_check.csv")
 checks.round(3)"""),
+    ("md", """### Độ nhạy theo tỷ lệ khấu hao δ
+
+Khi tỉnh chỉ có vốn đầu tư (không có tổng tài sản cố định), vốn được dựng bằng phương pháp kiểm kê thường xuyên
+(K₀ = I₀/(g + δ), K_t = (1 − δ)K_{t−1} + I_t). Thử trên chuỗi đầu tư của Việt Nam (PWT `q_gfcf`) để thấy kết quả phụ thuộc δ đến đâu."""),
+    ("code", """delta_band = tfp.delta_sensitivity(vn_inputs["investment_const"].dropna(), vn_inputs["grdp_const"],
+                                   vn_inputs["employment"], "Việt Nam",
+                                   periods=[p for p in tfp.PLAN_PERIODS if 1991 <= p[0] and p[1] <= 2020])
+write_table(delta_band, TABLES / "tfp_sensitivity_delta.csv")
+delta_band.pivot_table(index=["period_start", "period_end"], columns="delta", values="tfp_share_pct").round(1)"""),
     ("code", """# Charts leave out the 2019 break year of the PWT employment series (the table above shows both ways).
 clean_vn = periods[(periods.region == "Việt Nam") & (periods.variant == "excluding_break_years")]
 vn_plan = clean_vn[clean_vn.apply(lambda r: (r.period_start, r.period_end) in tfp.PLAN_PERIODS, axis=1)
