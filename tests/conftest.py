@@ -27,6 +27,17 @@ def tree_hashes(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def copy_previous(good_run: dict, target: Path) -> dict[str, dict[str, str]]:
+    """Copy a good run's outputs and processed tables to ``target``; returns their hashes to compare later."""
+    shutil.copytree(good_run["output"], target / "outputs")
+    shutil.copytree(good_run["processed"], target / "processed")
+    return snapshot(target)
+
+
+def snapshot(target: Path) -> dict[str, dict[str, str]]:
+    return {name: tree_hashes(target / name) for name in ("outputs", "processed")}
+
+
 def read_rows(path: Path) -> tuple[list[str], list[dict]]:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import read_rows, run_bnkpi, sheet_row, tree_hashes, write_rows
+from conftest import copy_previous, read_rows, run_bnkpi, sheet_row, snapshot, tree_hashes, write_rows
 
 
 def _edit(raw: Path, name: str, index: int, **changes) -> int:
@@ -183,15 +183,13 @@ def test_planted_problem_is_reported_and_run_changes_nothing(plant, raw_copy, go
     assert any(words in line for line in matching), matching
 
     previous = tmp_path / "previous"
-    shutil.copytree(good_run["output"], previous / "outputs")
-    shutil.copytree(good_run["processed"], previous / "processed")
-    before = {name: tree_hashes(previous / name) for name in ("outputs", "processed")}
+    before = copy_previous(good_run, previous)
     run = run_bnkpi("run", "--raw-dir", str(raw_copy), "--output-dir", str(previous / "outputs"),
                     "--processed-dir", str(previous / "processed"))
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert prefix in run.stderr
-    assert {name: tree_hashes(previous / name) for name in ("outputs", "processed")} == before
+    assert snapshot(previous) == before
     leftovers = [p.name for p in previous.iterdir() if "staging" in p.name or p.name.endswith("_failed")]
     assert leftovers == []
 

@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from conftest import RAW, ROOT, run_bnkpi, tree_hashes
+from conftest import RAW, ROOT, copy_previous, run_bnkpi, snapshot
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -56,15 +56,13 @@ def test_failed_notebook_keeps_previous_outputs_and_the_failed_notebook(good_run
     failing.cells = [params, nbformat.v4.new_code_cell("raise RuntimeError('planted failure')")]
     nbformat.write(failing, notebooks / "99_fail.ipynb")
     previous = tmp_path / "previous"
-    shutil.copytree(good_run["output"], previous / "outputs")
-    shutil.copytree(good_run["processed"], previous / "processed")
-    before = {name: tree_hashes(previous / name) for name in ("outputs", "processed")}
+    before = copy_previous(good_run, previous)
     result = run_bnkpi("run", "--notebook-dir", str(notebooks), "--output-dir", str(previous / "outputs"),
                        "--processed-dir", str(previous / "processed"))
     assert result.returncode == 1
     assert "99_fail.ipynb failed" in result.stderr and "planted failure" in result.stderr
     assert "Traceback" not in result.stderr
-    assert {name: tree_hashes(previous / name) for name in ("outputs", "processed")} == before
+    assert snapshot(previous) == before
     failed_runs = list((previous / "outputs_failed").iterdir())
     assert len(failed_runs) == 1
     kept = nbformat.read(failed_runs[0] / "99_fail.ipynb", as_version=4)
