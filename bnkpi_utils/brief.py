@@ -278,8 +278,7 @@ def _pii_points(lang, latest, first, top6, up, whatif, weakest):
 def _tfp_points(lang, arithmetic, record, periods, assessment):
     points = []
     if periods is not None and len(periods):
-        vn = periods[(periods["region"] == "Việt Nam") & (periods["period_start"] == 2011) & (periods["period_end"] == 2015)
-                     & (periods["variant"] == "all_years")]
+        vn = periods[(periods["region"] == "Việt Nam") & (periods["period_start"] == 2011) & (periods["period_end"] == 2015)]
         if len(vn):
             v = vn.iloc[0]
             points.append(

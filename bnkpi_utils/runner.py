@@ -149,9 +149,10 @@ def run_pipeline(
     started = _now()
     log_lines: list[str] = []
 
-    def say(message: str) -> None:
+    def say(message: str, log_only: bool = False) -> None:
         log_lines.append(f"{_now()} {message}")
-        progress(message)
+        if not log_only:
+            progress(message)
 
     lock_path = output_dir.parent / f".{output_dir.name}.lock"
     with Lock(lock_path):
@@ -198,8 +199,8 @@ def run_pipeline(
                 results = _execute_stage(stage, stage_out / "notebooks", parameters)
                 failure = None
                 for notebook, result in zip(stage, results):
-                    for line in result["stderr"]:
-                        say(f"    {notebook.name} stderr: {line}")
+                    for line in result["stderr"]:  # kernel warnings: in run.log, not on the terminal
+                        say(f"    {notebook.name} stderr: {line}", log_only=True)
                     if result["error"]:
                         failure = failure or (notebook, result)
                         continue

@@ -135,6 +135,25 @@ def period_shares(yearly: pd.DataFrame, periods: list[tuple[int, int]], publishe
     return pd.DataFrame(rows)
 
 
+def periods_table(yearly: pd.DataFrame, periods: list[tuple[int, int]], published: pd.DataFrame | None = None,
+                  targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The contract table: one row per region, period and method over all years with data, plus the same share
+    without the years flagged as an input break (``tfp_share_excl_breaks_pct``) and which years those are."""
+    full = period_shares(yearly, periods, published, targets)
+    if full.empty:
+        return full
+    clean = period_shares(yearly, periods, exclude_breaks=True)
+    key = ["region", "period_start", "period_end", "method"]
+    clean = clean[key + ["tfp_share_pct", "g_tfp", "n_years"]].rename(columns={
+        "tfp_share_pct": "tfp_share_excl_breaks_pct", "g_tfp": "g_tfp_excl_breaks", "n_years": "n_years_excl_breaks"})
+    out = full.drop(columns=["variant"]).merge(clean, on=key, how="left")
+    flagged = yearly[yearly["flag"].str.contains("input_break")]
+    out["break_years"] = [", ".join(str(int(y)) for y in flagged[(flagged["region"] == r) & (flagged["method"] == m)
+                                                                  & flagged["year"].between(a, b)]["year"])
+                          for r, a, b, m in zip(out["region"], out["period_start"], out["period_end"], out["method"])]
+    return out
+
+
 def _published(macro: pd.DataFrame | None, region: str, start: int, end: int) -> float:
     if macro is None:
         return math.nan

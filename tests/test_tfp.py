@@ -141,10 +141,13 @@ def test_notebook_tables_read_back(good_run):
     periods = pd.read_csv(tables / "tfp_periods.csv")
     assert {"region", "period_start", "period_end", "method", "alpha", "g_y", "g_tfp", "tfp_share_pct",
             "published_share_pct", "target_share_pct"} <= set(periods.columns)
-    row = periods[(periods.region == "Việt Nam") & (periods.period_start == 2011) & (periods.period_end == 2015)
-                  & (periods.variant == "all_years")].iloc[0]
+    assert not periods.duplicated(["region", "period_start", "period_end", "method"]).any()
+    row = periods[(periods.region == "Việt Nam") & (periods.period_start == 2011) & (periods.period_end == 2015)].iloc[0]
     assert row["published_share_pct"] == 33.58
     assert abs(row["tfp_share_pct"] - 33.58) < 2.0
+    late = periods[(periods.region == "Việt Nam") & (periods.period_start == 2016) & (periods.period_end == 2020)].iloc[0]
+    assert late["break_years"] == "2019" and late["n_years_excl_breaks"] == 3
+    assert late["tfp_share_excl_breaks_pct"] < late["tfp_share_pct"]
     check = pd.read_csv(tables / "tfp_published_check.csv").set_index("period")
     assert bool(check.loc["2011–2015", "inside_band"])
 

@@ -286,15 +286,14 @@ for region in REGIONS:
         continue
     yearly = yearly[yearly.year >= 1991]
     yearly_frames.append(yearly)
-    for exclude in (False, True):
-        period_frames.append(tfp.period_shares(yearly, PERIODS, macro, targets, exclude_breaks=exclude))
+    period_frames.append(tfp.periods_table(yearly, PERIODS, macro, targets))
 growth = pd.concat(yearly_frames, ignore_index=True)
 periods = pd.concat(period_frames, ignore_index=True)
 write_table(growth, TABLES / "tfp_growth_accounting.csv")
 write_table(periods, TABLES / "tfp_periods.csv")
-vn = periods[(periods.region == "Việt Nam") & (periods.variant == "all_years")]
+vn = periods[periods.region == "Việt Nam"]
 vn[["period_start", "period_end", "years_with_data", "g_y", "contrib_k", "contrib_l", "g_tfp", "tfp_share_pct",
-    "published_share_pct"]].round(2)"""),
+    "tfp_share_excl_breaks_pct", "break_years", "published_share_pct"]].round(2)"""),
     ("code", """growth[growth.flag != ""][["region", "year", "g_y", "g_l", "g_tfp", "tfp_share_pct", "flag"]].round(2)"""),
     ("md", """### Độ nhạy theo α và hệ số α khớp với số công bố
 
@@ -327,7 +326,7 @@ Khi tỉnh chỉ có vốn đầu tư (không có tổng tài sản cố định
 write_table(delta_band, TABLES / "tfp_sensitivity_delta.csv")
 delta_band.pivot_table(index=["period_start", "period_end"], columns="delta", values="tfp_share_pct").round(1)"""),
     ("code", """# Charts leave out the 2019 break year of the PWT employment series (the table above shows both ways).
-clean_vn = periods[(periods.region == "Việt Nam") & (periods.variant == "excluding_break_years")]
+clean_vn = tfp.period_shares(growth[growth.region == "Việt Nam"], PERIODS, macro, targets, exclude_breaks=True)
 vn_plan = clean_vn[clean_vn.apply(lambda r: (r.period_start, r.period_end) in tfp.PLAN_PERIODS, axis=1)
                    & (clean_vn.period_start >= 1991)]
 band_plan = band[band.variant == "excluding_break_years"]
@@ -370,8 +369,7 @@ print(f"GRDP Bắc Ninh 2023–2025 (theo số đã công bố, 2023–2024 là 
       f"bình quân {format_vi(mean_2023_2025, 2)} %/năm")
 arith[(arith.alpha == 0.43) & (arith.labour_growth == 1.0)]"""),
     ("code", """best_vn = vn[vn.period_end <= 2020].sort_values("g_tfp", ascending=False).iloc[0]
-clean_vn = periods[(periods.region == "Việt Nam") & (periods.variant == "excluding_break_years") & (periods.period_end <= 2020)]
-best_clean = clean_vn.sort_values("g_tfp", ascending=False).iloc[0]
+best_clean = clean_vn[clean_vn.period_end <= 2020].sort_values("g_tfp", ascending=False).iloc[0]
 record = pd.DataFrame([
     dict(what="Mục tiêu 2026–2030: tăng trưởng TFP tối thiểu (%/năm)", value=0.55 * g_low),
     dict(what=f"Việt Nam, giai đoạn TFP tăng nhanh nhất ({best_vn.years_with_data}, α = 0,43)", value=best_vn.g_tfp),
