@@ -6,7 +6,7 @@ STAMP := $(VENV)/.bnkpi-installed
 CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: setup run test validate bench browser clean-outputs
+.PHONY: setup run test validate bench browser lab clean-outputs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ validate: $(STAMP)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# JupyterLab for researchers (not needed by `make run`/`make test`): opens notebooks/ with the bnkpi kernel.
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
