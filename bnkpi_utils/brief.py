@@ -150,8 +150,13 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
     key_rows = []
     for _, r in chosen.iterrows():
         name = r["name_en"] if lang == "en" and isinstance(r.get("name_en"), str) and r["name_en"] else r["name_vi"]
-        latest = "–" if pd.isna(r["latest_value"]) else (
-            f"{fmt(r['latest_value'], lang, 0 if r['operator'] == 'rank<=' else 2)} ({int(r['latest_year'])})")
+        if pd.isna(r["latest_value"]):
+            latest = "–"
+        else:
+            period = (f"{int(r['baseline_year'])}–{int(r['latest_year'])}" if r["aggregation"] == "period_mean"
+                      and not pd.isna(r["baseline_year"]) and r["baseline_year"] != r["latest_year"]
+                      else f"{int(r['latest_year'])}")
+            latest = f"{fmt(r['latest_value'], lang, 0 if r['operator'] == 'rank<=' else 2)} ({period})"
         note = r["note_en"] if lang == "en" else r["note_vi"]
         key_rows.append(dict(
             name=name, goal=f"{_operator_text(r['operator'], r['target_value'], r.get('value_high'), lang)} "
