@@ -27,6 +27,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from .io import read_processed
 from .numbers import format_vi
+from .schema import PILLAR_NAMES_EN, PILLAR_NAMES_VI
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CHARTS = ("pii_rank_history", "pii_pillar_profile", "tfp_shares", "targets_key")  # every one is shown in the template
@@ -174,8 +175,8 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
 
     headlines = _headlines(lang, n, counts, latest_pii, first_pii, top6, arithmetic, record, assessment,
                            total, top_gap)
-    pii_points = _pii_points(lang, latest_pii, first_pii, top6, up, whatif, weakest)
-    tfp_points = _tfp_points(lang, arithmetic, record, periods, assessment)
+    pii_points = _pii_points(lang, latest_pii, up, whatif, weakest)
+    tfp_points = _tfp_points(lang, arithmetic, periods, _current(assessment, "tfp_share_pct"))
 
     sources = t.get("data_sources", pd.DataFrame(columns=["kind", "source", "rows"]))
     documents = sources[sources["kind"].isin(["document", "dataset"])]
@@ -194,119 +195,135 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
     )
 
 
+# Sentences of the brief, one template per language; numbers are formatted for the language before filling in.
+PHRASES = {
+    "vi": dict(
+        counts="Trong {n} chỉ tiêu hiện hành: {achieved} đã đạt, {on_track} đúng hướng, {at_risk} có nguy cơ, "
+               "{off_track} chệch hướng; {insufficient_data} chỉ tiêu chưa đủ số liệu để kết luận.",
+        pii="PII {edition}: hạng {rank}/{n_units} ({score} điểm), đã ở mức mục tiêu top 6 năm 2030",
+        pii_margin=" nhưng chỉ hơn đơn vị hạng 7 tối đa {margin} điểm",
+        pii_percentile="; xét theo phân vị (top {pct} %) chưa bằng năm {first_edition} (top {first_pct} %).",
+        tfp_need="Mục tiêu TFP đóng góp ≥ {share} % tăng trưởng giai đoạn 2026–2030 (GRDP tăng {g_low}–{g_high} %/năm) "
+                 "đòi hỏi TFP tăng {need_low}–{need_high} %/năm, gấp {times} lần mức cao nhất Việt Nam từng đạt trong một "
+                 "giai đoạn; chưa có số liệu vốn, lao động để ước tính TFP của tỉnh.",
+        growth="GRDP {start}–{end} tăng bình quân {value} %/năm, thấp hơn mục tiêu {g_low}–{g_high} %/năm của giai đoạn "
+               "2026–2030 ({status}).",
+        gaps="{no_data}/{targets} chỉ tiêu ({pct} %) chưa có một số liệu thực tế nào để theo dõi; nhiều nhất ở {agency} "
+             "({agency_no_data} chỉ tiêu).",
+        pii_score="Điểm PII {edition}: {score} (hạng {rank}/{n_units}). Điểm của thang 34 tỉnh (2025) và 63 tỉnh "
+                  "(2023–2024) không so sánh trực tiếp được.",
+        pii_up="Để lên hạng {rank} cần thêm {gap} điểm PII: tương đương +{points} điểm ở trụ cột {pillar} (mỗi điểm ở "
+               "trụ cột đầu ra P6, P7 đáng 0,25 điểm PII; ở trụ cột đầu vào chỉ 0,10).",
+        weakest="Trụ cột yếu nhất: {pillar} ({score} điểm).",
+        p6="Nâng P6 thêm 10 điểm: PII +{delta} điểm, lên hạng {rank} (nếu các tỉnh khác giữ nguyên).",
+        tfp_check="Kiểm chứng: Việt Nam 2011–2015, TFP đóng góp {share} % (α = 0,43; Penn World Table), Tổng cục Thống kê "
+                  "công bố {published} %.",
+        tfp_capital="Với mục tiêu {share} %: vốn chỉ được tăng khoảng {low}–{high} %/năm (α = 0,43, lao động +1 %/năm) — "
+                    "tăng trưởng phải đến từ hiệu quả, không từ mở rộng đầu tư.",
+        tfp_todo="Cần làm ngay: điền số liệu lao động và vốn đầu tư từ Niên giám thống kê (mẫu "
+                 "data/raw/templates/yearbook_template.xlsx) để tính TFP của tỉnh.",
+        not_assigned="(không giao cụ thể)",
+    ),
+    "en": dict(
+        counts="Of {n} current targets: {achieved} achieved, {on_track} on track, {at_risk} at risk, {off_track} off "
+               "track; {insufficient_data} lack the data for a verdict.",
+        pii="PII {edition}: rank {rank} of {n_units} ({score} points), already at the 2030 top-6 goal",
+        pii_margin=" but at most {margin} points ahead of rank 7",
+        pii_percentile="; as a percentile (top {pct} %) it is below {first_edition} (top {first_pct} %).",
+        tfp_need="A TFP share of at least {share} % of growth in 2026–2030 (with GRDP growing {g_low}–{g_high} % a year) "
+                 "needs TFP growth of {need_low}–{need_high} % a year, {times} times Viet Nam's best plan period; the "
+                 "province's TFP cannot be estimated yet (no capital and labour series).",
+        growth="GRDP grew {value} % a year in {start}–{end}, below the {g_low}–{g_high} % goal for 2026–2030 ({status}).",
+        gaps="{no_data} of {targets} targets ({pct} %) have no actual data at all; most of them with {agency} "
+             "({agency_no_data}).",
+        pii_score="PII {edition}: {score} points (rank {rank} of {n_units}). Scores on the 34-province scale (2025) and "
+                  "the 63-province scale (2023–2024) are not comparable.",
+        pii_up="Rank {rank} needs {gap} more PII points: +{points} points in pillar {pillar} (a point in an output pillar, "
+               "P6 or P7, is worth 0.25 PII points; in an input pillar only 0.10).",
+        weakest="Weakest pillar: {pillar} ({score} points).",
+        p6="Raising P6 by 10 points adds {delta} to the PII: rank {rank} if the others stand still.",
+        tfp_check="Check: Viet Nam 2011–2015, TFP share {share} % (α = 0.43; Penn World Table) against {published} % "
+                  "published by GSO.",
+        tfp_capital="With the {share} % goal, capital could grow only about {low}–{high} % a year (α = 0.43, labour +1 % "
+                    "a year): growth would have to come from efficiency, not from more investment.",
+        tfp_todo="To do now: enter employment and investment from the statistical yearbook (template "
+                 "data/raw/templates/yearbook_template.xlsx) so the province's TFP can be computed.",
+        not_assigned="(not assigned)",
+    ),
+}
+
+
+def _current(assessment: pd.DataFrame, indicator: str) -> pd.Series | None:
+    rows = assessment[assessment["indicator"] == indicator].sort_values("target_year")
+    return rows.iloc[-1] if len(rows) else None
+
+
 def _headlines(lang, n, counts, latest_pii, first_pii, top6, arithmetic, record, assessment, total, top_gap):
-    c = {k: int(counts.get(k, 0)) for k in STATUS_LABELS["vi"]}
-    growth = assessment[assessment["indicator"] == "grdp_growth_pct"]
-    lines = []
-    if lang == "vi":
-        lines.append(f"Trong {n} chỉ tiêu hiện hành: {c['achieved']} đã đạt, {c['on_track']} đúng hướng, {c['at_risk']} có nguy cơ, "
-                     f"{c['off_track']} chệch hướng; {c['insufficient_data']} chỉ tiêu chưa đủ số liệu để kết luận.")
-        pii = (f"PII {int(latest_pii['edition'])}: hạng {int(latest_pii['rank'])}/{int(latest_pii['n_units'])} "
-               f"({fmt(latest_pii['published_score'], 'vi')} điểm), đã ở mức mục tiêu top 6 năm 2030")
-        if top6 is not None and top6["status"] == "inside":
-            pii += f" nhưng chỉ hơn đơn vị hạng 7 tối đa {fmt(-top6['gap_low'], 'vi')} điểm"
-        pii += (f"; xét theo phân vị (top {fmt(latest_pii['rank_percentile'], 'vi', 1)} %) chưa bằng năm "
-                f"{int(first_pii['edition'])} (top {fmt(first_pii['rank_percentile'], 'vi', 1)} %).")
-        lines.append(pii)
-        if arithmetic is not None and record is not None and len(record) >= 2:
-            need = arithmetic[arithmetic["target_share_pct"] == 55.0]["required_tfp_growth"]
-            lines.append(f"Mục tiêu TFP đóng góp ≥ 55 % tăng trưởng giai đoạn 2026–2030 (GRDP tăng 11–12 %/năm) đòi hỏi TFP tăng "
-                         f"{fmt(need.min(), 'vi')}–{fmt(need.max(), 'vi')} %/năm, gấp {fmt(need.min() / record['value'].iloc[1], 'vi', 1)}"
-                         f" lần mức cao nhất Việt Nam từng đạt trong một giai đoạn; chưa có số liệu vốn, lao động để ước tính TFP của tỉnh.")
-        if len(growth) and not pd.isna(growth.iloc[0]["latest_value"]):
-            g = growth.iloc[0]
-            lines.append(f"GRDP {int(g['baseline_year'])}–{int(g['latest_year'])} tăng bình quân {fmt(g['latest_value'], 'vi')} %/năm, "
-                         f"thấp hơn mục tiêu 11–12 %/năm của giai đoạn 2026–2030 ({STATUS_LABELS['vi'][g['status']].lower()}).")
-        lines.append(f"{int(total['no_data'])}/{int(total['targets'])} chỉ tiêu ({fmt(total['no_data_pct'], 'vi', 0)} %) chưa có một số liệu "
-                     f"thực tế nào để theo dõi; nhiều nhất ở {top_gap['agency']} ({int(top_gap['no_data'])} chỉ tiêu).")
-    else:
-        lines.append(f"Of {n} current targets: {c['achieved']} achieved, {c['on_track']} on track, {c['at_risk']} at risk, "
-                     f"{c['off_track']} off track; {c['insufficient_data']} lack the data for a verdict.")
-        pii = (f"PII {int(latest_pii['edition'])}: rank {int(latest_pii['rank'])} of {int(latest_pii['n_units'])} "
-               f"({fmt(latest_pii['published_score'], 'en')} points), already at the 2030 top-6 goal")
-        if top6 is not None and top6["status"] == "inside":
-            pii += f" but at most {fmt(-top6['gap_low'], 'en')} points ahead of rank 7"
-        pii += (f"; as a percentile (top {fmt(latest_pii['rank_percentile'], 'en', 1)} %) it is below "
-                f"{int(first_pii['edition'])} (top {fmt(first_pii['rank_percentile'], 'en', 1)} %).")
-        lines.append(pii)
-        if arithmetic is not None and record is not None and len(record) >= 2:
-            need = arithmetic[arithmetic["target_share_pct"] == 55.0]["required_tfp_growth"]
-            lines.append(f"A TFP share of at least 55 % of growth in 2026–2030 (with GRDP growing 11–12 % a year) needs TFP growth of "
-                         f"{fmt(need.min(), 'en')}–{fmt(need.max(), 'en')} % a year, about "
-                         f"{fmt(need.min() / record['value'].iloc[1], 'en', 1)} times Viet Nam's best plan period; the province's "
-                         "TFP cannot be estimated yet (no capital and labour series).")
-        if len(growth) and not pd.isna(growth.iloc[0]["latest_value"]):
-            g = growth.iloc[0]
-            lines.append(f"GRDP grew {fmt(g['latest_value'], 'en')} % a year in {int(g['baseline_year'])}–{int(g['latest_year'])}, "
-                         f"below the 11–12 % goal for 2026–2030 ({STATUS_LABELS['en'][g['status']].lower()}).")
-        agency = "(not assigned)" if str(top_gap["agency"]).startswith("(không") else top_gap["agency"]
-        lines.append(f"{int(total['no_data'])} of {int(total['targets'])} targets ({fmt(total['no_data_pct'], 'en', 0)} %) have no "
-                     f"actual data at all; most of them with {agency} ({int(top_gap['no_data'])}).")
+    P = PHRASES[lang]
+    f = lambda value, decimals=2: fmt(value, lang, decimals)  # noqa: E731
+    lines = [P["counts"].format(n=n, **{k: int(counts.get(k, 0)) for k in STATUS_LABELS[lang]})]
+    pii = P["pii"].format(edition=int(latest_pii["edition"]), rank=int(latest_pii["rank"]),
+                          n_units=int(latest_pii["n_units"]), score=f(latest_pii["published_score"]))
+    if top6 is not None and top6["status"] == "inside":
+        pii += P["pii_margin"].format(margin=f(-top6["gap_low"]))
+    pii += P["pii_percentile"].format(pct=f(latest_pii["rank_percentile"], 1), first_edition=int(first_pii["edition"]),
+                                      first_pct=f(first_pii["rank_percentile"], 1))
+    lines.append(pii)
+    grdp, tfp_target = _current(assessment, "grdp_growth_pct"), _current(assessment, "tfp_share_pct")
+    if grdp is not None and tfp_target is not None and arithmetic is not None and record is not None and len(record) >= 2:
+        share = float(tfp_target["target_value"])
+        need = arithmetic[arithmetic["target_share_pct"] == share]["required_tfp_growth"]
+        if len(need):
+            lines.append(P["tfp_need"].format(share=f(share, 0), g_low=f(grdp["target_value"], 0),
+                                              g_high=f(grdp["value_high"], 0), need_low=f(need.min()),
+                                              need_high=f(need.max()), times=f(need.min() / record["value"].iloc[1], 1)))
+    if grdp is not None and not pd.isna(grdp["latest_value"]):
+        lines.append(P["growth"].format(start=int(grdp["baseline_year"]), end=int(grdp["latest_year"]),
+                                        value=f(grdp["latest_value"]), g_low=f(grdp["target_value"], 0),
+                                        g_high=f(grdp["value_high"], 0),
+                                        status=STATUS_LABELS[lang][grdp["status"]].lower()))
+    agency = P["not_assigned"] if str(top_gap["agency"]).startswith("(không") else top_gap["agency"]
+    lines.append(P["gaps"].format(no_data=int(total["no_data"]), targets=int(total["targets"]),
+                                  pct=f(total["no_data_pct"], 0), agency=agency, agency_no_data=int(top_gap["no_data"])))
     return lines
 
 
-def _pii_points(lang, latest, first, top6, up, whatif, weakest):
-    points = []
-    p6 = whatif.loc["P6 +10"] if "P6 +10" in whatif.index else None
-    if lang == "vi":
-        points.append(f"Điểm PII {int(latest['edition'])}: {fmt(latest['published_score'], 'vi')} (hạng {int(latest['rank'])}/"
-                      f"{int(latest['n_units'])}). Điểm của thang 34 tỉnh (2025) và 63 tỉnh (2023–2024) không so sánh trực tiếp được.")
-        if up is not None:
-            points.append(f"Để lên hạng {int(up['target_rank'])} cần thêm {fmt(up['gap_high'], 'vi')} điểm PII: tương đương "
-                          f"+{fmt(up['cheapest_points'], 'vi', 1)} điểm ở trụ cột {up['cheapest_pillar']} (mỗi điểm ở trụ cột đầu ra "
-                          "P6, P7 đáng 0,25 điểm PII; ở trụ cột đầu vào chỉ 0,10).")
-        if weakest is not None:
-            text = (f"Trụ cột yếu nhất: {weakest['component']} Sản phẩm tri thức, sáng tạo và công nghệ "
-                    f"({fmt(weakest['published_score'], 'vi')} điểm)." if weakest["component"] == "P6"
-                    else f"Trụ cột yếu nhất: {weakest['component']} ({fmt(weakest['published_score'], 'vi')} điểm).")
-            if p6 is not None:
-                text += (f" Nâng P6 thêm 10 điểm: PII +{fmt(p6['delta_pii'], 'vi')} điểm, lên hạng {int(p6['rank_best'])} "
-                         "(nếu các tỉnh khác giữ nguyên).")
-            points.append(text)
-    else:
-        points.append(f"PII {int(latest['edition'])}: {fmt(latest['published_score'], 'en')} points (rank {int(latest['rank'])} of "
-                      f"{int(latest['n_units'])}). Scores on the 34-province scale (2025) and the 63-province scale (2023–2024) "
-                      "are not comparable.")
-        if up is not None:
-            points.append(f"Rank {int(up['target_rank'])} needs {fmt(up['gap_high'], 'en')} more PII points: "
-                          f"+{fmt(up['cheapest_points'], 'en', 1)} points in pillar {up['cheapest_pillar']} (a point in an "
-                          "output pillar, P6 or P7, is worth 0.25 PII points; in an input pillar only 0.10).")
-        if weakest is not None:
-            text = f"Weakest pillar: {weakest['component']} ({fmt(weakest['published_score'], 'en')} points)."
-            if p6 is not None:
-                text += (f" Raising P6 by 10 points adds {fmt(p6['delta_pii'], 'en')} to the PII: rank "
-                         f"{int(p6['rank_best'])} if the others stand still.")
-            points.append(text)
+def _pii_points(lang, latest, up, whatif, weakest):
+    P = PHRASES[lang]
+    f = lambda value, decimals=2: fmt(value, lang, decimals)  # noqa: E731
+    points = [P["pii_score"].format(edition=int(latest["edition"]), score=f(latest["published_score"]),
+                                    rank=int(latest["rank"]), n_units=int(latest["n_units"]))]
+    if up is not None:
+        points.append(P["pii_up"].format(rank=int(up["target_rank"]), gap=f(up["gap_high"]),
+                                         points=f(up["cheapest_points"], 1), pillar=up["cheapest_pillar"]))
+    if weakest is not None:
+        names = PILLAR_NAMES_EN if lang == "en" else PILLAR_NAMES_VI
+        text = P["weakest"].format(pillar=f"{weakest['component']} {names[weakest['component']]}",
+                                   score=f(weakest["published_score"]))
+        if "P6 +10" in whatif.index:
+            p6 = whatif.loc["P6 +10"]
+            text += " " + P["p6"].format(delta=f(p6["delta_pii"]), rank=int(p6["rank_best"]))
+        points.append(text)
     return points
 
 
-def _tfp_points(lang, arithmetic, record, periods, assessment):
+def _tfp_points(lang, arithmetic, periods, tfp_target):
+    P = PHRASES[lang]
+    f = lambda value, decimals=2: fmt(value, lang, decimals)  # noqa: E731
     points = []
     if periods is not None and len(periods):
         vn = periods[(periods["region"] == "Việt Nam") & (periods["period_start"] == 2011) & (periods["period_end"] == 2015)]
         if len(vn):
-            v = vn.iloc[0]
-            points.append(
-                f"Kiểm chứng: Việt Nam 2011–2015, TFP đóng góp {fmt(v['tfp_share_pct'], 'vi', 1)} % (α = 0,43; Penn World Table), "
-                f"Tổng cục Thống kê công bố {fmt(v['published_share_pct'], 'vi')} %." if lang == "vi" else
-                f"Check: Viet Nam 2011–2015, TFP share {fmt(v['tfp_share_pct'], 'en', 1)} % (α = 0.43; Penn World Table) against "
-                f"{fmt(v['published_share_pct'], 'en')} % published by GSO.")
-    if arithmetic is not None and len(arithmetic):
-        row = arithmetic[(arithmetic["target_share_pct"] == 55.0) & (arithmetic["alpha"] == 0.43)
+            points.append(P["tfp_check"].format(share=f(vn.iloc[0]["tfp_share_pct"], 1),
+                                                published=f(vn.iloc[0]["published_share_pct"])))
+    if arithmetic is not None and len(arithmetic) and tfp_target is not None:
+        share = float(tfp_target["target_value"])
+        row = arithmetic[(arithmetic["target_share_pct"] == share) & (arithmetic["alpha"] == 0.43)
                          & (arithmetic["labour_growth"] == 1.0)]
         if len(row):
-            points.append(
-                f"Với mục tiêu 55 %: vốn chỉ được tăng khoảng {fmt(row['max_capital_growth'].min(), 'vi', 0)}–"
-                f"{fmt(row['max_capital_growth'].max(), 'vi', 0)} %/năm (α = 0,43, lao động +1 %/năm) — tăng trưởng phải đến từ "
-                "hiệu quả, không từ mở rộng đầu tư." if lang == "vi" else
-                f"With the 55 % goal, capital could grow only about {fmt(row['max_capital_growth'].min(), 'en', 0)}–"
-                f"{fmt(row['max_capital_growth'].max(), 'en', 0)} % a year (α = 0.43, labour +1 % a year): growth would have to come "
-                "from efficiency, not from more investment.")
-    points.append(
-        "Cần làm ngay: điền số liệu lao động và vốn đầu tư từ Niên giám thống kê (mẫu data/raw/templates/yearbook_template.xlsx) "
-        "để tính TFP của tỉnh." if lang == "vi" else
-        "To do now: enter employment and investment from the statistical yearbook (template "
-        "data/raw/templates/yearbook_template.xlsx) so the province's TFP can be computed.")
+            points.append(P["tfp_capital"].format(share=f(share, 0), low=f(row["max_capital_growth"].min(), 0),
+                                                  high=f(row["max_capital_growth"].max(), 0)))
+    points.append(P["tfp_todo"])
     return points
 
 

@@ -1,6 +1,7 @@
 """Paths and names defined once for the whole suite."""
 
 from pathlib import Path
+from typing import NamedTuple
 
 PROJ_ROOT = Path(__file__).resolve().parents[1]
 RAW_DIR = PROJ_ROOT / "data" / "raw"
@@ -27,3 +28,23 @@ def resolve_dirs(raw_dir: str = "", processed_dir: str = "", output_dir: str = "
         Path(processed_dir).resolve() if processed_dir else PROCESSED_DIR,
         Path(output_dir).resolve() if output_dir else OUTPUT_DIR,
     )
+
+
+def language_list(lang: str) -> list[str]:
+    """The brief languages a run produces: ``all`` → vi and en."""
+    return ["vi", "en"] if lang == "all" else [lang]
+
+
+class NotebookDirs(NamedTuple):
+    raw: Path
+    processed: Path
+    output: Path
+    tables: Path
+    figures: Path
+    langs: list[str]
+
+
+def notebook_setup(raw_dir: str = "", processed_dir: str = "", output_dir: str = "", lang: str = "vi") -> NotebookDirs:
+    """Everything a notebook needs from its parameters cell: folders (defaults of the repository) and languages."""
+    raw, processed, output = resolve_dirs(raw_dir, processed_dir, output_dir)
+    return NotebookDirs(raw, processed, output, output / "tables", output / "figures", language_list(lang))

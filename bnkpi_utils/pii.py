@@ -218,31 +218,13 @@ def pillar_moves(pillars: dict[str, float], gap: float) -> pd.DataFrame:
 
 
 def skewness(x: np.ndarray) -> float:
-    """Sample skewness as Excel/pandas/COINr compute it (needs n ≥ 3)."""
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n < 3:
-        return math.nan
-    d = x - x.mean()
-    m2 = (d ** 2).sum()
-    if m2 == 0:
-        return 0.0
-    g1 = math.sqrt(n) * (d ** 3).sum() / m2 ** 1.5
-    return g1 * math.sqrt(n * (n - 1)) / (n - 2)
+    """Sample skewness as Excel, COINr and the GII compute it (pandas uses the same bias-corrected G1)."""
+    return float(pd.Series(x, dtype=float).skew())
 
 
 def kurtosis(x: np.ndarray) -> float:
-    """Sample excess kurtosis as Excel/pandas/COINr compute it (needs n ≥ 4)."""
-    x = x[~np.isnan(x)]
-    n = len(x)
-    if n < 4:
-        return math.nan
-    d = x - x.mean()
-    m2 = (d ** 2).sum()
-    if m2 == 0:
-        return 0.0
-    r = n * (d ** 4).sum() / m2 ** 2
-    return ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    """Sample excess kurtosis as Excel, COINr and the GII compute it (pandas: the same G2)."""
+    return float(pd.Series(x, dtype=float).kurt())
 
 
 def _is_outlying(x: np.ndarray, skew_limit: float, kurt_limit: float) -> bool:
@@ -514,6 +496,9 @@ def whatif_table(pii_scores: pd.DataFrame, edition: int, province: str = "Bắc 
     return pd.DataFrame(rows)
 
 
+PUBLIC_GROUP_STRUCTURE = {"P1": ("1.1", "1.2"), "P2": ("2.1", "2.2")}
+
+
 def reference_check(reference: pd.DataFrame) -> tuple[pd.DataFrame, IndexResult]:
     """The engine on one province's public values, normalised with the published national min and max."""
     province = reference["province"].iloc[0]
@@ -523,13 +508,12 @@ def reference_check(reference: pd.DataFrame) -> tuple[pd.DataFrame, IndexResult]
     groups = reference.drop_duplicates("indicator")[["indicator", "group"]].copy()
     groups["pillar"] = "P" + groups["group"].str.split(".").str[0]
     groups["direction"] = 1
-    # the framework's other groups of the same pillars are known to exist but have no public values
-    for pillar in groups["pillar"].unique():
-        present = set(groups.loc[groups["pillar"] == pillar, "group"])
-        number = pillar[1:]
-        for sub in (f"{number}.1", f"{number}.2"):
-            if sub not in present:
-                groups = pd.concat([groups, pd.DataFrame([dict(indicator=f"({sub}: no public values)", group=sub,
+    # groups of the same pillars that exist in the framework but have no public values (research/pii.md §4.1:
+    # P1 and P2 have two groups each) — so that no pillar is computed from half its groups
+    for pillar, members in PUBLIC_GROUP_STRUCTURE.items():
+        for group in members:
+            if pillar in set(groups["pillar"]) and group not in set(groups["group"]):
+                groups = pd.concat([groups, pd.DataFrame([dict(indicator=f"({group}: no public values)", group=group,
                                                                pillar=pillar, direction=1)])], ignore_index=True)
     result = compute_index(values, groups, bounds=bounds.reindex(values.columns))
     published = reference.drop_duplicates("group").set_index("group")["published_group_score"]
@@ -542,7 +526,3 @@ def reference_check(reference: pd.DataFrame) -> tuple[pd.DataFrame, IndexResult]
     table.insert(0, "province", province)
     return table, result
 
-
-def language_list(lang: str) -> list[str]:
-    """The brief languages a run produces: ``all`` → vi and en."""
-    return ["vi", "en"] if lang == "all" else [lang]

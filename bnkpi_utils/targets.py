@@ -534,11 +534,10 @@ def status_counts(assessment: pd.DataFrame) -> pd.DataFrame:
 def consistency_checks(targets: pd.DataFrame, kpi: pd.DataFrame, tfp_record: float | None,
                        region: str = "Bắc Ninh") -> pd.DataFrame:
     """Whether the targets can all hold together, and whether any is already below the measured level."""
-    current = targets[targets["is_current"].astype(bool)].set_index("target_id")
+    current = targets[targets["is_current"].astype(bool)]
     checks = []
-    grdp = targets[(targets["indicator"] == "grdp_growth_pct") & targets["is_current"].astype(bool)]
-    tfp_target = targets[(targets["indicator"] == "tfp_share_pct") & targets["is_current"].astype(bool)
-                         & (targets["target_year"] == 2030)]
+    grdp = current[current["indicator"] == "grdp_growth_pct"]
+    tfp_target = current[(current["indicator"] == "tfp_share_pct") & (current["target_year"] == 2030)]
     if len(grdp) and len(tfp_target):
         g_low, g_high = float(grdp["value"].iloc[0]), float(grdp["value_high"].iloc[0])
         share = float(tfp_target["value"].iloc[0])

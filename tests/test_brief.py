@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from bnkpi_utils import brief
-from conftest import SMTP_PASSWORD, run_bnkpi, smtp_args, tree_hashes
+from conftest import SMTP_PASSWORD, run_bnkpi, smtp_args
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 

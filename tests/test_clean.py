@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from bnkpi_utils.clean import (build_kpi, clean_all, flag_breaks, harmonise_2025, resolve_targets,
+from bnkpi_utils.clean import (clean_all, flag_breaks, harmonise_2025, resolve_targets,
                                select_vintages)
 from bnkpi_utils.validate import validate_raw
 from conftest import RAW

@@ -6,7 +6,6 @@ import fcntl
 import hashlib
 import json
 import shutil
-from pathlib import Path
 
 import nbformat
 import pandas as pd

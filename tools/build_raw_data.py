@@ -10,7 +10,6 @@ Only values marked [S] (read in the cited source) are taken; [I] and [?] values 
 from __future__ import annotations
 
 import csv
-import math
 import sys
 from pathlib import Path
 

@@ -50,7 +50,7 @@ Muốn chạy lại với dữ liệu khác: đổi tham số ở ô dưới đ�
 from bnkpi_utils import clean, config
 from bnkpi_utils.validate import validate_raw
 
-RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
+RAW, PROCESSED, OUTPUT, TABLES, FIGURES, LANGS = config.notebook_setup(raw_dir, processed_dir, output_dir, lang)
 pd.set_option("display.max_colwidth", 120)
 print(f"Dữ liệu thô: {RAW}\\nBảng đã làm sạch: {PROCESSED}")"""),
     ("md", """## 1. Kiểm tra dữ liệu thô
@@ -107,7 +107,7 @@ pd.DataFrame({"tệp": [p.name for p in written]})"""),
     ("code", """from bnkpi_utils.io import write_table
 
 sources = clean.source_summary(validated)
-write_table(sources, OUTPUT / "tables" / "data_sources.csv")
+write_table(sources, TABLES / "data_sources.csv")
 sources.head(15)"""),
 ]
 
@@ -131,9 +131,7 @@ from bnkpi_utils import charts, config, pii
 from bnkpi_utils.io import read_processed, write_table
 from bnkpi_utils.numbers import format_vi
 
-RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
-TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
-LANGS = pii.language_list(lang)
+RAW, PROCESSED, OUTPUT, TABLES, FIGURES, LANGS = config.notebook_setup(raw_dir, processed_dir, output_dir, lang)
 PROVINCE = "Bắc Ninh"
 scores = read_processed(PROCESSED / "pii_scores.csv")
 targets = read_processed(PROCESSED / "targets.csv")
@@ -256,13 +254,11 @@ dấu, không chia. Hệ số α (tỷ phần vốn) không được công bố:
     ("code", PARAMS, "parameters"),
     ("code", """import pandas as pd
 
-from bnkpi_utils import charts, config, pii, tfp
+from bnkpi_utils import charts, config, tfp
 from bnkpi_utils.io import read_processed, write_table
 from bnkpi_utils.numbers import format_vi
 
-RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
-TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
-LANGS = pii.language_list(lang)
+RAW, PROCESSED, OUTPUT, TABLES, FIGURES, LANGS = config.notebook_setup(raw_dir, processed_dir, output_dir, lang)
 macro = read_processed(PROCESSED / "macro.csv")
 vintages = read_processed(PROCESSED / "macro_all_vintages.csv")
 targets = read_processed(PROCESSED / "targets.csv")
@@ -403,9 +399,7 @@ Sổ tay đánh giá **mọi** chỉ tiêu hiện hành trong danh mục (`data/
 from bnkpi_utils import charts, config, pii, targets as tg, tfp
 from bnkpi_utils.io import read_processed, write_table
 
-RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
-TABLES, FIGURES = OUTPUT / "tables", OUTPUT / "figures"
-LANGS = pii.language_list(lang)
+RAW, PROCESSED, OUTPUT, TABLES, FIGURES, LANGS = config.notebook_setup(raw_dir, processed_dir, output_dir, lang)
 REGION = "Bắc Ninh"
 targets = read_processed(PROCESSED / "targets.csv")
 kpi = read_processed(PROCESSED / "kpi_actuals.csv")
@@ -467,13 +461,13 @@ Sổ tay này chỉ đọc các bảng và biểu đồ trong `outputs/tables` v
 
 Gửi thư: `bnkpi send --to ... --smtp-host ...` (mật khẩu lấy từ biến môi trường `BNKPI_SMTP_PASSWORD`, không bao giờ là tham số)."""),
     ("code", PARAMS, "parameters"),
-    ("code", """from bnkpi_utils import brief, config, pii
+    ("code", """from bnkpi_utils import brief, config
 
-RAW, PROCESSED, OUTPUT = config.resolve_dirs(raw_dir, processed_dir, output_dir)
-written = {code: brief.build_brief(OUTPUT, code) for code in pii.language_list(lang)}
+RAW, PROCESSED, OUTPUT, TABLES, FIGURES, LANGS = config.notebook_setup(raw_dir, processed_dir, output_dir, lang)
+written = {code: brief.build_brief(OUTPUT, code) for code in LANGS}
 for code, paths in written.items():
     print(f"{code}: {paths['html'].name} {paths['html'].stat().st_size:,} bytes; {paths['eml'].name} {paths['eml'].stat().st_size:,} bytes")"""),
-    ("code", """context = brief.build_context(OUTPUT, pii.language_list(lang)[0])
+    ("code", """context = brief.build_context(OUTPUT, LANGS[0])
 print(context["subject"])
 for line in context["headlines"]:
     print("-", line)"""),
