@@ -11,21 +11,43 @@ import csv
 import datetime as dt
 import hashlib
 import io as _io
+import math
+import os
+import re
+import stat
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+# A raw table of this project is a few hundred KB; the cap stops a link to /dev/zero or a runaway export from
+# exhausting memory, and is far above any legitimate file (1000 × the shipped data is about 200 MB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+# A legitimate long note (hundreds of KB) must not trip the csv module's default 128 KB field limit; the file
+# size cap above bounds every field anyway.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+# Control characters other than tab, LF and CR never belong in a cell (a NUL byte is a damaged file).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
 
 @dataclass
 class RawTable:
-    """One raw file as read: its header, its rows (dict per row) and each row's spreadsheet line number."""
+    """One raw file as read: its header, its rows (dict per row) and each row's spreadsheet line number.
+
+    ``problems`` holds what reading itself found, as (row, column, message): rows with extra cells, quotes
+    left open, control characters. Rows named there are left out of ``rows``.
+    """
 
     path: Path
     header: list[str]
     rows: list[dict[str, object]] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)
+    sheet: str | None = None
 
     @property
     def name(self) -> str:
@@ -33,11 +55,21 @@ class RawTable:
 
 
 class RawFileError(Exception):
-    """A file that cannot be read at all; ``row`` is the spreadsheet line where reading failed."""
+    """A file that cannot be read at all; ``row`` is the spreadsheet line where reading failed (0: the file)."""
 
     def __init__(self, path: Path, row: int, message: str):
         self.path, self.row, self.message = path, row, message
         super().__init__(f"{path.name}:{row}: {message}")
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A cell that holds something other than a value (a formula without a saved result, an infinite number)."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def _clean_cell(value: object) -> object:
@@ -49,6 +81,8 @@ def _clean_cell(value: object) -> object:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, float) and not math.isfinite(value):
+        return CellError(f"not a finite number: {value!r}")
     return value
 
 
@@ -56,8 +90,76 @@ def _clean_header(header: list[object]) -> list[str]:
     return [unicodedata.normalize("NFC", str(h or "").strip()).lstrip("\ufeff") for h in header]
 
 
-def read_csv_table(path: Path) -> RawTable:
-    data = path.read_bytes()
+def _size_text(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f} MB"
+
+
+def read_raw_bytes(path: Path, raw_dir: Path | None = None) -> bytes:
+    """The bytes of a raw file, refusing before opening it anything that is not a plain file of sane size.
+
+    A folder, a pipe, a device (a link to /dev/zero) or a link leading out of ``raw_dir`` is refused with a
+    RawFileError, never read; so is a file above MAX_FILE_BYTES or one the user may not read.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise RawFileError(path, 0, "is a symbolic link to a file that does not exist") from None
+        if raw_dir is not None and not target.is_relative_to(Path(raw_dir).resolve()):
+            raise RawFileError(path, 0, f"is a symbolic link to {target}, outside the raw-data folder: "
+                                        "copy the file into the folder instead (raw data must be self-contained)")
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise RawFileError(path, 0, "the file does not exist") from None
+    except OSError as exc:
+        raise RawFileError(path, 0, f"cannot be read: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise RawFileError(path, 0, "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise RawFileError(path, 0, "is not a regular file (a pipe, device or socket): refused without reading it")
+    if info.st_size > MAX_FILE_BYTES:
+        raise RawFileError(path, 0, f"is {_size_text(info.st_size)}; a raw file may be at most "
+                                    f"{_size_text(MAX_FILE_BYTES)}")
+    try:
+        # O_NONBLOCK: should the path be swapped for a pipe after the check above, opening it does not hang.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except PermissionError:
+        raise RawFileError(path, 0, "cannot be read: permission denied (check the file's owner and mode)") from None
+    except OSError as exc:
+        raise RawFileError(path, 0, f"cannot be read: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise RawFileError(path, 0, "is not a regular file: refused without reading it")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise RawFileError(path, 0, f"is larger than {_size_text(MAX_FILE_BYTES)}, the limit for a raw file")
+    return data
+
+
+def _delimiter_problem(header_line: str, expected: list[str] | None) -> str | None:
+    """A header written with another separator (Excel with Vietnamese regional settings uses ';')."""
+    for sep, name in ((";", "semicolons (;)"), ("\t", "tabs")):
+        cells = [c.strip().strip('"') for c in header_line.split(sep)]
+        if len(cells) < 2:
+            continue
+        if expected is None or sum(c in expected for c in cells) >= 2:
+            return (f"the columns are separated by {name}, not commas: save the file as "
+                    "'CSV UTF-8 (Comma delimited)' (Excel with Vietnamese regional settings writes semicolons)")
+    return None
+
+
+def _swallowed_lines(cell: str, width: int) -> int:
+    """How many lines inside a quoted cell look like rows of their own (a quote opened and never closed)."""
+    if "\n" not in cell and "\r" not in cell or width < 3:
+        return 0
+    inner = cell.splitlines()[1:]
+    return sum(1 for line in inner if line.count(",") >= width - 2)
+
+
+def read_csv_table(path: Path, raw_dir: Path | None = None, columns: list[str] | None = None) -> RawTable:
+    data = read_raw_bytes(path, raw_dir)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -75,45 +177,109 @@ def read_csv_table(path: Path) -> RawTable:
     if not records:
         raise RawFileError(path, 1, "the file is empty: it needs a header row")
     header = _clean_header(records[0])
+    if len([h for h in header if h]) == 1:
+        problem = _delimiter_problem(header[0], columns)
+        if problem:
+            raise RawFileError(path, 1, problem)
     table = RawTable(path=path, header=header)
     for index, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue  # a blank line, as spreadsheets leave at the end
+        bad = False
+        for position, cell in enumerate(record):
+            column = header[position] if position < len(header) else "-"
+            swallowed = _swallowed_lines(cell, len(header))
+            if swallowed:
+                table.problems.append((index, column, (
+                    f"a quote (\") opens this cell and is not closed where the cell ends: {swallowed} following "
+                    "line(s) that look like rows of their own were read into it; close the quote or remove it")))
+                bad = True
+                break
+            found = _CONTROL.search(cell)
+            if found:
+                what = "a NUL byte" if found.group() == "\x00" else f"the control character U+{ord(found.group()):04X}"
+                table.problems.append((index, column, f"the cell contains {what}: the file is damaged or "
+                                                      "was not saved as text"))
+                bad = True
+        if bad:
+            continue
         if len(record) > len(header):
             extra = [c for c in record[len(header):] if c.strip()]
             if extra:
-                raise RawFileError(
-                    path, index,
+                table.problems.append((index, "-", (
                     f"the row has {len(record)} cells but the header has {len(header)}: "
-                    "a value probably contains a comma and needs quotes",
-                )
+                    "a value probably contains a comma and needs quotes")))
+                continue
         cells = record + [""] * (len(header) - len(record))
         table.rows.append({h: _clean_cell(c) for h, c in zip(header, cells)})
         table.line_numbers.append(index)
     return table
 
 
-def read_xlsx_table(path: Path) -> RawTable:
+def _sheet_rows(sheet) -> list[tuple]:
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _filled(row: tuple) -> int:
+    return sum(1 for c in row if c not in (None, "") and str(c).strip())
+
+
+def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] | None = None) -> RawTable:
+    """Read the one sheet of a workbook that holds the table (the sheet whose first row has the columns).
+
+    Other sheets may hold instructions; a second sheet that also holds rows of data is refused, since
+    reading only one of them would drop rows silently.
+    """
     from openpyxl import load_workbook  # imported here: only needed when a user drops an .xlsx
 
+    data = read_raw_bytes(path, raw_dir)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        values_book = load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
+        formula_book = load_workbook(_io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise RawFileError(path, 1, f"the Excel file cannot be opened: {exc}") from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
+        sheets = [(ws.title, _sheet_rows(ws)) for ws in values_book.worksheets]
+        formulas = {ws.title: _sheet_rows(ws) for ws in formula_book.worksheets}
     finally:
-        workbook.close()
-    if not rows:
+        values_book.close()
+        formula_book.close()
+    if not sheets or not sheets[0][1] and len(sheets) == 1:
         raise RawFileError(path, 1, "the first sheet is empty: it needs a header row")
-    header = _clean_header(list(rows[0]))
+    wanted = set(columns or [])
+    with_header = [i for i, (_, rows) in enumerate(sheets)
+                   if rows and wanted and wanted <= set(_clean_header(list(rows[0])))]
+    chosen = with_header[0] if with_header else 0
+    title, rows = sheets[chosen]
+    header = _clean_header(list(rows[0])) if rows else []
+    width = len([h for h in header if h])
+    for i, (other, other_rows) in enumerate(sheets):
+        if i == chosen:
+            continue
+        if i in with_header or any(_filled(r) >= max(3, width // 2) for r in other_rows):
+            raise RawFileError(path, 0, (
+                f"rows of data on more than one sheet ('{title}' and '{other}'): only one sheet is read, so put "
+                "every row on one sheet (other sheets may hold instructions only)"))
+    if not rows:
+        raise RawFileError(path, 1, f"the sheet '{title}' is empty: it needs a header row")
+    if wanted and not with_header and len(sheets) > 1:
+        names = ", ".join(f"'{t}'" for t, _ in sheets)
+        raise RawFileError(path, 1, (
+            f"no sheet of the workbook ({names}) has the header {', '.join(columns)} in its first row"))
     while header and not header[-1]:
         header.pop()
-    table = RawTable(path=path, header=header)
+    formula_rows = formulas.get(title, [])
+    table = RawTable(path=path, header=header, sheet=title)
     for index, record in enumerate(rows[1:], start=2):
         cells = list(record)[: len(header)]
-        if not any(c not in (None, "") and str(c).strip() for c in cells):
+        raw_formulas = list(formula_rows[index - 1]) if index - 1 < len(formula_rows) else []
+        for position, value in enumerate(cells):
+            formula = raw_formulas[position] if position < len(raw_formulas) else None
+            if value is None and isinstance(formula, str) and formula.startswith("="):
+                cells[position] = CellError(
+                    f"the cell holds the formula {formula!r} without a saved result (a program wrote the file, "
+                    "Excel never calculated it): type the value, or open and save the file in Excel")
+        if not any(isinstance(c, CellError) or (c not in (None, "") and str(c).strip()) for c in cells):
             continue
         cells += [None] * (len(header) - len(cells))
         table.rows.append({h: _clean_cell(c) for h, c in zip(header, cells)})
@@ -121,11 +287,15 @@ def read_xlsx_table(path: Path) -> RawTable:
     return table
 
 
-def read_table(path: Path) -> RawTable:
-    """Read a raw .csv or .xlsx file; raises RawFileError when it cannot be read."""
+def read_table(path: Path, raw_dir: Path | None = None, columns: list[str] | None = None) -> RawTable:
+    """Read a raw .csv or .xlsx file; raises RawFileError when it cannot be read.
+
+    ``raw_dir``: links leading out of it are refused; ``columns``: the table's columns (to name a wrong
+    separator, and to find the sheet of a workbook that holds them).
+    """
     if path.suffix.lower() == ".xlsx":
-        return read_xlsx_table(path)
-    return read_csv_table(path)
+        return read_xlsx_table(path, raw_dir, columns)
+    return read_csv_table(path, raw_dir, columns)
 
 
 def sha256_of(path: Path) -> str:
@@ -136,10 +306,51 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+# OWASP "CSV injection": a spreadsheet evaluates a cell starting with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?%?$")
+
+
+def _needs_quote(text: str) -> bool:
+    # Cells already starting with the quote are quoted again, so that reading back undoes exactly one quote.
+    body = text.lstrip("'")
+    return body.startswith(_FORMULA_START) and not (body == text and _PLAIN_NUMBER.match(text))
+
+
+def neutralise_formula(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, made inert with a leading apostrophe (OWASP rule).
+
+    Numbers, and text that is just a number (``-17``, ``+2.5``), stay as they are.
+    """
+    if isinstance(value, str) and value and _needs_quote(value):
+        return "'" + value
+    return value
+
+
+def restore_formula_text(value: object) -> object:
+    """The inverse of neutralise_formula, for reading a written table back."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].lstrip("'").startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells (and column names) cannot run as formulas in a spreadsheet."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise_formula)
+    out.columns = [neutralise_formula(str(c)) for c in out.columns]
+    return out
+
+
 def write_table(df: pd.DataFrame, path: Path) -> Path:
-    """Write a processed/output table as UTF-8 CSV (no index), creating the folder."""
+    """Write a processed/output table as UTF-8 CSV (no index), creating the folder.
+
+    Every CSV the suite writes goes through here: text that Excel would run as a formula is neutralised.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    neutralise_frame(df).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
 
 
@@ -151,6 +362,10 @@ TEXT_COLUMNS = ("group", "indicator", "target_id", "section", "issued", "source"
 def read_processed(path: Path) -> pd.DataFrame:
     """Read a table written by write_table, keeping code and label columns as text."""
     df = pd.read_csv(path, encoding="utf-8", keep_default_na=True, dtype={c: str for c in TEXT_COLUMNS})
+    df.columns = [restore_formula_text(c) for c in df.columns]
+    for column in df.columns:
+        if df[column].dtype == object or pd.api.types.is_string_dtype(df[column]):
+            df[column] = df[column].map(restore_formula_text)
     for column in ("superseded_by", "alternatives", "tags", "note", "agency"):
         if column in df.columns:
             df[column] = df[column].fillna("")

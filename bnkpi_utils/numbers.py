@@ -19,6 +19,10 @@ _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _MINUS_SIGNS = ("\u2212", "\u2013")  # minus sign, en dash typed for a minus
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
 
+# No figure of this suite comes near 10^15 (Việt Nam's GDP is about 10^10 million VND); a larger number is a
+# typing or export accident, and one that float() turns into infinity breaks every computation downstream.
+MAX_ABS_VALUE = 1e15
+
 
 class NumberError(ValueError):
     """A cell that is not a number, or not one we can read without guessing."""
@@ -56,18 +60,17 @@ def notation_of(text: str) -> str | None:
     return None  # 1.260 or 1,260: thousands or decimals, cannot tell alone
 
 
+def notations(values: Iterable[object]) -> list[str | None]:
+    """The notation each value proves by itself (None for numbers stored as numbers, empty or ambiguous text)."""
+    return [None if value is None or isinstance(value, (int, float)) or not str(value).strip()
+            else notation_of(str(value).strip()) for value in values]
+
+
 def column_notation(values: Iterable[object]) -> str | None:
     """The notation the values of one column prove together; raises NumberError when they mix both."""
-    seen: dict[str, str] = {}
-    for value in values:
-        if value is None or isinstance(value, (int, float)):
-            continue
-        text = str(value).strip()
-        if not text:
-            continue
-        found = notation_of(text)
-        if found and found not in seen:
-            seen[found] = text
+    values = list(values)
+    proved = notations(values)
+    seen = {found: str(value).strip() for value, found in zip(values, proved) if found}
     if len(seen) == 2:
         raise NumberError(
             f"the column mixes Vietnamese ({seen[VI]!r}) and English ({seen[EN]!r}) number notation"
@@ -75,20 +78,25 @@ def column_notation(values: Iterable[object]) -> str | None:
     return next(iter(seen), None)
 
 
+def majority_notation(values: Iterable[object]) -> str | None:
+    """The notation most values of a column prove (None on a tie): the column's notation when one value strays."""
+    proved = [p for p in notations(values) if p]
+    vi, en = proved.count(VI), proved.count(EN)
+    return VI if vi > en else EN if en > vi else None
+
+
 def parse_number(value: object, notation: str | None = None) -> float:
     """Read one number; ``notation`` is the column's notation, used only for ambiguous values."""
     if isinstance(value, bool):
         raise NumberError(f"not a number: {value!r}")
     if isinstance(value, (int, float)):
-        if isinstance(value, float) and math.isnan(value):
-            raise NumberError("empty value")
-        return float(value)
+        return _checked(float(value), repr(value))
     text = str(value).strip()
     if not text:
         raise NumberError("empty value")
     sign, body = _strip(text)
     if re.fullmatch(r"\d+", body):
-        return float(sign + body)
+        return _checked(float(sign + body), text)
     if not re.fullmatch(r"[\d.,]+", body) or body[0] in ".," or body[-1] in ".,":
         raise NumberError(f"not a number: {text!r}")
     used = notation_of(text) or notation
@@ -105,7 +113,19 @@ def parse_number(value: object, notation: str | None = None) -> float:
     if body.count(decimal_mark) > 1:
         raise NumberError(f"not a number: {text!r} (more than one decimal mark)")
     normalised = body.replace(thousands_mark, "").replace(decimal_mark, ".")
-    return float(sign + normalised)
+    return _checked(float(sign + normalised), text)
+
+
+def _checked(number: float, text: str) -> float:
+    if not math.isfinite(number):
+        raise NumberError(f"not a finite number: {_short(text)}")
+    if abs(number) >= MAX_ABS_VALUE:
+        raise NumberError(f"implausibly large number: {_short(text)} (no value of this suite reaches 10^15)")
+    return number
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:12]}…{text[-6:]} ({len(text)} characters)"
 
 
 def format_vi(value: float, decimals: int = 2) -> str:

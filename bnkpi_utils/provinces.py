@@ -12,6 +12,8 @@ import re
 import unicodedata
 
 NATION = "Việt Nam"
+# The province the suite reports on.
+HOME_PROVINCE = "Bắc Ninh"
 
 # The 63 provincial units of 2024, each with the unit it belongs to from 1 July 2025
 # (Nghị quyết 202/2025/QH15); the same pairs ship as data/raw/province_mergers_2025.csv.
@@ -144,3 +146,19 @@ def unit_of_year(region: str, year_end: int) -> str:
     if region == NATION:
         return "nation"
     return "merged_2025" if year_end >= FIRST_MERGED_YEAR else "pre_2025"
+
+
+def units_before_merger(unit_2025: str) -> list[str]:
+    """The 2024 units that make up a 2025 unit (``Huế`` → ``Thừa Thiên Huế``)."""
+    return [old for old, new in MERGERS_2025.items() if new == unit_2025]
+
+
+def year_unit_problem(official: str, year: int) -> str | None:
+    """Why ``official`` cannot name a unit in ``year`` (a name that exists only on the 34-unit map, used for a
+    year before the merger), with the unit to write instead; None when the name fits the year."""
+    if year >= FIRST_MERGED_YEAR or official in PROVINCES_2024 or official not in PROVINCES_2025:
+        return None
+    before = units_before_merger(official)
+    hint = " or ".join(repr(u) for u in before)
+    return (f"{official!r} is a unit only from 1 July 2025; for {year} write the unit of that year"
+            + (f": did you mean {hint}?" if hint else ""))

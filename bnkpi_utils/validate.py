@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import provinces
-from .io import RawFileError, RawTable, read_table
-from .numbers import NumberError, column_notation, notation_of, parse_number
+from . import provinces, semantic
+from .io import CellError, RawFileError, RawTable, read_table
+from .numbers import EN, NumberError, majority_notation, notations, parse_number
 from .schema import MARKER_TAGS, TABLES, VINTAGE_RANK, DEFAULT_VINTAGE, Column, TableSpec
 
 
@@ -50,7 +50,7 @@ _PERIOD = re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$")
 def find_files(raw_dir: Path, spec: TableSpec) -> tuple[list[Path], list[Problem]]:
     """The files that make up one table: NAME.csv or NAME.xlsx, plus NAME_*.csv|xlsx supplements."""
     problems: list[Problem] = []
-    main = [p for p in (raw_dir / f"{spec.name}.csv", raw_dir / f"{spec.name}.xlsx") if p.exists()]
+    main = [p for p in (raw_dir / f"{spec.name}.csv", raw_dir / f"{spec.name}.xlsx") if p.exists() or p.is_symlink()]
     if len(main) == 2:
         problems.append(Problem(main[1].name, 0, "-",
                                 f"both {spec.name}.csv and {spec.name}.xlsx are present: keep only one"))
@@ -103,6 +103,8 @@ def parse_tags(note: str) -> tuple[list[str], str]:
 
 def _parse_cell(column: Column, value: object, notation: str | None):
     """Return the typed value of one cell (None when empty); raises ValueError with a clear message."""
+    if isinstance(value, CellError):
+        raise ValueError(value.message)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         if column.required:
             if column.name == "source":
@@ -163,34 +165,43 @@ def _parse_cell(column: Column, value: object, notation: str | None):
 
 
 def _column_notations(table: RawTable, spec: TableSpec, problems: list[Problem]) -> dict[str, str | None]:
-    notations: dict[str, str | None] = {}
+    """Each numeric column's notation. A column that mixes both is read in the notation most of its values
+    prove, and every value proving the other one is reported on its own row (not the rows around it)."""
+    found: dict[str, str | None] = {}
+    names = {"vi": "Vietnamese", "en": "English"}
     for column in spec.columns:
         if column.kind not in ("number", "int") or column.name not in table.header:
             continue
         values = [row.get(column.name) for row in table.rows]
-        try:
-            notations[column.name] = column_notation(values)
-        except NumberError as exc:
-            first = None
-            for value, line in zip(values, table.line_numbers):
-                found = notation_of(str(value)) if isinstance(value, str) and value else None
-                if found and first is None:
-                    first = found
-                elif found and found != first:
-                    problems.append(Problem(table.name, line, column.name, f"{exc}; this row differs"))
-                    break
-            notations[column.name] = None
-    return notations
+        proved = notations(values)
+        kinds = {p for p in proved if p}
+        if len(kinds) < 2:
+            found[column.name] = next(iter(kinds), None)
+            continue
+        majority = majority_notation(values)
+        examples = {k: next(str(v).strip() for v, p in zip(values, proved) if p == k) for k in kinds}
+        counts = {k: proved.count(k) for k in kinds}
+        for value, notation, line in zip(values, proved, table.line_numbers):
+            if notation and notation != majority:
+                other = EN if notation != EN else "vi"
+                problems.append(Problem(table.name, line, column.name, (
+                    f"the column mixes Vietnamese and English number notation: {str(value).strip()!r} here is "
+                    f"{names[notation]}, while {counts[other]} value(s) of the column are {names[other]} "
+                    f"(e.g. {examples[other]!r}); write every number of the column in one notation")))
+        found[column.name] = majority
+    return found
 
 
 def read_and_type(path: Path, spec: TableSpec, is_supplement: bool, result: ValidationResult) -> pd.DataFrame | None:
     """Read one file of a table, check its header and cells; returns typed rows (problem rows left out)."""
     problems = result.problems
     try:
-        table = read_table(path)
+        table = read_table(path, raw_dir=path.parent, columns=spec.column_names)
     except RawFileError as exc:
         problems.append(Problem(path.name, exc.row, "-", exc.message))
         return None
+    for line, column, message in table.problems:
+        problems.append(Problem(table.name, line, column, message))
     header = table.header
     missing = [c.name for c in spec.columns if c.name not in header]
     for name in missing:
@@ -285,7 +296,8 @@ def check_pii_scores(df: pd.DataFrame, problems: list[Problem]) -> None:
                 message = (f"{row['province']!r} is not a unit of the {row['edition']} edition "
                            f"(34 units; it is part of {merged} from 1 July 2025)")
             else:
-                message = f"{row['province']!r} is not one of the 63 units of the {row['edition']} edition"
+                message = (provinces.year_unit_problem(row["province"], row["edition"])
+                           or f"{row['province']!r} is not one of the 63 units of the {row['edition']} edition")
             problems.append(Problem(file, line, "province", message))
     ranked = df[(df["component"] == "PII") & df["rank"].notna()]
     for (edition, rank), group in ranked.groupby(["edition", "rank"]):
@@ -431,8 +443,11 @@ CHECKS = {
 }
 
 
-def validate_raw(raw_dir: Path) -> ValidationResult:
-    """Validate every raw file in ``raw_dir``; returns typed tables and the full list of problems."""
+def validate_raw(raw_dir: Path, today: dt.date | None = None) -> ValidationResult:
+    """Validate every raw file in ``raw_dir``; returns typed tables and the full list of problems.
+
+    ``today`` (default: the current date) bounds the dates a value may carry (semantic.check_not_future).
+    """
     raw_dir = Path(raw_dir)
     result = ValidationResult()
     if not raw_dir.is_dir():
@@ -459,5 +474,6 @@ def validate_raw(raw_dir: Path) -> ValidationResult:
             _check_duplicates(df, spec, result.problems, [c for c in spec.column_names if c not in spec.key])
         result.tables[spec.name] = df
     check_cross_tables(result.tables, result.problems)
+    semantic.check(result.tables, result.files, result.problems, today)
     result.problems.sort(key=lambda p: (p.file, p.row, p.column))
     return result
