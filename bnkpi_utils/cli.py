@@ -7,16 +7,21 @@ holds the lock; 4 sending the brief failed; 64 the command line is wrong.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
 from . import config
 from . import mail
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
-EXIT_SEND_FAILED = 4
 from .validate import validate_raw
+
+EXIT_SEND_FAILED = 4
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,6 +29,14 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"bnkpi: {message}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+
+
+def _header_text(value: str) -> str:
+    """An e-mail address, login or host from the command line: no line breaks or other control characters
+    (they would inject header lines); refused as a usage error before anything runs."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise argparse.ArgumentTypeError(f"{value!r} contains a line break or another control character")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,15 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_smtp_options(parser: argparse.ArgumentParser, required: bool) -> None:
     group = parser.add_argument_group("e-mail")
-    group.add_argument("--to", action="append", default=[], metavar="ADDR", help="recipient (repeat for more)")
-    group.add_argument("--cc", action="append", default=[], metavar="ADDR", help="copy recipient (repeatable)")
-    group.add_argument("--smtp-host", required=required, help="SMTP server")
+    group.add_argument("--to", action="append", default=[], metavar="ADDR", type=_header_text,
+                       help="recipient (repeat for more)")
+    group.add_argument("--cc", action="append", default=[], metavar="ADDR", type=_header_text,
+                       help="copy recipient (repeatable)")
+    group.add_argument("--smtp-host", required=required, type=_header_text, help="SMTP server")
     group.add_argument("--smtp-port", type=int, help="default 25, 587 with --starttls, 465 with --ssl")
     security = group.add_mutually_exclusive_group()
     security.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
     security.add_argument("--ssl", action="store_true", help="connect with implicit TLS")
-    group.add_argument("--user", help="SMTP login; the password is read from $BNKPI_SMTP_PASSWORD")
-    group.add_argument("--from", dest="sender", help="From address (default: --user, else the brief's)")
+    group.add_argument("--user", type=_header_text, help="SMTP login; the password is read from $BNKPI_SMTP_PASSWORD")
+    group.add_argument("--from", dest="sender", type=_header_text,
+                       help="From address (default: --user, else the brief's)")
 
 
 def _smtp_settings(args: argparse.Namespace) -> mail.SmtpSettings:
@@ -131,13 +147,54 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _safe_streams() -> None:
+    """Print whatever the terminal's encoding (PYTHONIOENCODING=ascii, a POSIX locale): characters it cannot
+    show are written as escapes (``B\\u1eafc Ninh``) instead of raising UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):  # replaced by a test harness, or already closed
+            pass
+
+
+def _crash_report(exc: BaseException, argv: list[str] | None) -> str:
+    """Write the traceback to a log file for whoever diagnoses it; returns the sentence naming the file."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"bnkpi-error-{stamp}-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as log:
+            log.write(f"bnkpi {' '.join(sys.argv[1:] if argv is None else argv)}\n")
+            log.write("".join(traceback.format_exception(exc)))
+        return f"The details are in {name}."
+    except OSError:
+        return "The details could not be written to a log file."
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return cmd_validate(args)
     if args.command == "send":
         return _send_briefs(args, args.output_dir, dry_run=args.dry_run)
     return cmd_run(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command; no traceback reaches the user: an unexpected error is one paragraph on stderr, exit 1."""
+    _safe_streams()
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("bnkpi: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `bnkpi validate | head`: the reader left, nothing more to say
+        sys.stderr.close()
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the top-level handler: anything unforeseen, said in one paragraph
+        detail = str(exc).strip().splitlines()
+        print(f"bnkpi {args.command}: stopped by an unexpected error ({type(exc).__name__}"
+              f"{': ' + detail[0] if detail else ''}). {_crash_report(exc, argv)}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

