@@ -225,10 +225,10 @@ def _filled(row: tuple) -> int:
 
 
 def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] | None = None) -> RawTable:
-    """Read the one sheet of a workbook that holds the table (the sheet whose first row has the columns).
+    """Read the one sheet of a workbook that holds the table (the sheet whose first row has ``columns``).
 
     Other sheets may hold instructions; a second sheet that also holds rows of data is refused, since
-    reading only one of them would drop rows silently.
+    reading only one of them would drop rows silently. Without ``columns`` the first sheet is read.
     """
     from openpyxl import load_workbook  # imported here: only needed when a user drops an .xlsx
 
@@ -251,12 +251,21 @@ def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] 
     wanted = set(columns or [])
     with_header = [i for i, (_, rows) in enumerate(sheets)
                    if rows and wanted and wanted <= set(_clean_header(list(rows[0])))]
+    if wanted and not with_header and len(sheets) > 1:
+        matches = [len(wanted & set(_clean_header(list(rows[0])))) if rows else 0 for _, rows in sheets]
+        closest = matches.index(max(matches))
+        missing = [c for c in columns if c not in _clean_header(list(sheets[closest][1][0] or []))] \
+            if sheets[closest][1] else list(columns)
+        names = ", ".join(f"'{t}'" for t, _ in sheets)
+        raise RawFileError(path, 1, (
+            f"no sheet of the workbook ({names}) has the table's columns in its first row; the closest, "
+            f"'{sheets[closest][0]}', lacks: {', '.join(missing)}"))
     chosen = with_header[0] if with_header else 0
     title, rows = sheets[chosen]
     header = _clean_header(list(rows[0])) if rows else []
     width = len([h for h in header if h])
     for i, (other, other_rows) in enumerate(sheets):
-        if i == chosen:
+        if i == chosen or not wanted:  # without the columns, the first sheet is the table (as before)
             continue
         if i in with_header or any(_filled(r) >= max(3, width // 2) for r in other_rows):
             raise RawFileError(path, 0, (
@@ -264,10 +273,6 @@ def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] 
                 "every row on one sheet (other sheets may hold instructions only)"))
     if not rows:
         raise RawFileError(path, 1, f"the sheet '{title}' is empty: it needs a header row")
-    if wanted and not with_header and len(sheets) > 1:
-        names = ", ".join(f"'{t}'" for t, _ in sheets)
-        raise RawFileError(path, 1, (
-            f"no sheet of the workbook ({names}) has the header {', '.join(columns)} in its first row"))
     while header and not header[-1]:
         header.pop()
     formula_rows = formulas.get(title, [])

@@ -770,3 +770,28 @@ def test_neutralising_keeps_numbers_and_round_trips(tmp_path):
     assert back["value"].tolist() == [-17.5, 3.0, -0.25]
     assert back["note"].tolist() == ["-17", "=1+1", "'=already quoted"]
     assert back["source"].tolist() == df["source"].tolist()
+
+
+def test_workbook_without_the_columns_on_any_sheet_names_the_sheets(raw_copy, capsys):
+    def edit(book, header):
+        notes = book.create_sheet("Hướng dẫn", 0)
+        notes.append(["Điền số liệu vào trang tính 'Sheet'."])
+        book["Sheet"].cell(row=1, column=header.index("unit") + 1, value="units")
+    _kpi_to_xlsx(raw_copy, edit=edit)
+    code, lines, _ = validate_in_process(raw_copy, capsys)
+    assert code == 2
+    assert lines == ["kpi_actuals.xlsx:1:-: no sheet of the workbook ('Hướng dẫn', 'Sheet') has the table's columns "
+                     "in its first row; the closest, 'Sheet', lacks: unit"]
+
+
+def test_a_run_that_cannot_write_its_outputs_says_why_in_one_paragraph(raw_copy, tmp_path, capsys):
+    """An output folder under a regular file (like a read-only or full disk: the OS refuses the write)."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    code = cli.main(["run", "--raw-dir", str(raw_copy), "--output-dir", str(blocker / "outputs"),
+                     "--processed-dir", str(tmp_path / "processed"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code in (1, 64)  # 64 once the runner refuses such folders up front
+    assert "Traceback" not in out + err
+    assert len(err.strip().splitlines()) == 1 and "a-file" in err
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
