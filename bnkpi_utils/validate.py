@@ -15,7 +15,7 @@ import pandas as pd
 
 from . import provinces, semantic
 from .io import CellError, RawFileError, RawTable, read_table
-from .numbers import EN, NumberError, majority_notation, notations, parse_number
+from .numbers import EN, VI, NumberError, majority_notation, notations, parse_number
 from .schema import MARKER_TAGS, TABLES, VINTAGE_RANK, DEFAULT_VINTAGE, Column, TableSpec
 
 
@@ -183,7 +183,7 @@ def _column_notations(table: RawTable, spec: TableSpec, problems: list[Problem])
         counts = {k: proved.count(k) for k in kinds}
         for value, notation, line in zip(values, proved, table.line_numbers):
             if notation and notation != majority:
-                other = EN if notation != EN else "vi"
+                other = EN if notation == VI else VI
                 problems.append(Problem(table.name, line, column.name, (
                     f"the column mixes Vietnamese and English number notation: {str(value).strip()!r} here is "
                     f"{names[notation]}, while {counts[other]} value(s) of the column are {names[other]} "

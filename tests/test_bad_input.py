@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_previous, read_rows, run_bnkpi, sheet_row, snapshot, tree_hashes, write_rows
+from conftest import RAW, copy_previous, read_rows, run_bnkpi, sheet_row, snapshot, tree_hashes, write_rows
 
 
 def _edit(raw: Path, name: str, index: int, **changes) -> int:
@@ -795,3 +795,26 @@ def test_a_run_that_cannot_write_its_outputs_says_why_in_one_paragraph(raw_copy,
     assert "Traceback" not in out + err
     assert len(err.strip().splitlines()) == 1 and "a-file" in err
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_today_bounds_what_can_be_measured():
+    """With 31 Dec 2024 as today, exactly the shipped actual values, figures and editions dated later are refused
+    (counted here from the raw files with the csv module, independently of the validator)."""
+    import csv
+    import datetime as dt
+
+    from bnkpi_utils.validate import validate_raw
+
+    def rows(name):
+        with (RAW / name).open(encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    expected = sorted(
+        [("kpi_actuals.csv", "year") for r in rows("kpi_actuals.csv") if r["kind"] == "actual" and int(r["year"]) > 2024]
+        + [("macro.csv", "year") for r in rows("macro.csv") if int(r["year"][-4:]) > 2024]
+        + [("pii_scores.csv", "edition") for r in rows("pii_scores.csv") if int(r["edition"]) > 2024])
+    assert len(expected) > 10
+    result = validate_raw(RAW, today=dt.date(2024, 12, 31))
+    future = sorted((p.file, p.column) for p in result.problems if "after today" in p.message)
+    assert future == expected
+    assert validate_raw(RAW, today=dt.date(2026, 11, 23)).ok

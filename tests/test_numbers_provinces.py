@@ -76,3 +76,39 @@ def test_unknown_province_suggests_closest_names():
     assert "Bắc Ninh" in info.value.suggestions
     assert "did you mean" in str(info.value)
     assert suggest("Bắc Gian")[0] == "Bắc Giang"
+
+
+def test_numbers_must_be_finite_and_below_the_general_limit():
+    for text in ("inf", "-inf", "nan", "NaN"):
+        with pytest.raises(NumberError, match="not a number"):
+            parse_number(text)
+    for value in (float("inf"), float("nan")):
+        with pytest.raises(NumberError, match="not a finite number"):
+            parse_number(value)
+    with pytest.raises(NumberError, match="not a finite number"):
+        parse_number("9" * 401)  # float() of 401 digits is infinity
+    with pytest.raises(NumberError, match="implausibly large"):
+        parse_number("1" + "0" * 308)
+    with pytest.raises(NumberError, match="implausibly large"):
+        parse_number(1e15)
+    assert parse_number("999.999.999.999.999", VI) == 999_999_999_999_999
+    assert parse_number("-17") == -17
+
+
+def test_majority_notation_reads_a_column_with_one_stray_value():
+    from bnkpi_utils.numbers import majority_notation
+
+    assert majority_notation(["45.92", "3.5", "67.200.000", "1,260"]) == EN
+    assert majority_notation(["45,92", "3,5", "1.260.000", "12.5"]) == VI
+    assert majority_notation(["45,92", "3.5"]) is None
+    assert majority_notation([12, 13.5, "", None]) is None
+
+
+def test_a_name_of_the_34_unit_map_before_the_merger_suggests_the_unit_of_that_year():
+    from bnkpi_utils.provinces import normalise_region, year_unit_problem
+
+    assert normalise_region("Hue") == "Huế"
+    assert "did you mean 'Thừa Thiên Huế'" in year_unit_problem("Huế", 2023)
+    assert year_unit_problem("Huế", 2025) is None
+    assert year_unit_problem("Thừa Thiên Huế", 2023) is None
+    assert year_unit_problem("Bắc Ninh", 2023) is None  # a name on both maps: its year tells the unit
