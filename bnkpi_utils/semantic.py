@@ -74,38 +74,34 @@ def _number(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ") if float(value).is_integer() else f"{value:g}"
 
 
-def _problem(row: pd.Series, column: str, message: str):
-    from .validate import Problem  # validate imports this module
+# What a check finds: (file, row, column, message); validate.py turns them into its Problems.
+Finding = tuple[str, int, str, str]
 
-    return Problem(str(row["_file"]), int(row["_row"]), column, message)
+
+def _at(row: pd.Series, column: str, message: str) -> Finding:
+    return str(row["_file"]), int(row["_row"]), column, message
 
 
 def _file_of(name: str, files: Iterable[Path]) -> str:
     return next((p.name for p in files if p.stem == name), f"{name}.csv")
 
 
-def check_not_empty(tables: dict[str, pd.DataFrame], files: list[Path], reported_problems: list,
-                    problems: list) -> None:
+def check_not_empty(tables: dict[str, pd.DataFrame], files: list[Path], reported_files: set[str],
+                    problems: list[Finding]) -> None:
     """A required table with a header and no rows would silently empty every analysis built on it (a table
     whose rows were all refused already has its problems, and is not reported again)."""
-    from .validate import Problem
-
-    reported = {p.file for p in reported_problems}
     for name, spec in TABLES.items():
         df = tables.get(name)
         if not spec.required or df is None or len(df):
             continue
         file = _file_of(name, files)
-        if file not in reported:
-            problems.append(Problem(file, 2, "-", (
-                f"the file has a header but no rows: {spec.description[:1].lower() + spec.description[1:]} "
-                "are required for the analysis")))
+        if file not in reported_files:
+            problems.append((file, 2, "-", f"the file has a header but no rows: the table '{name}' "
+                                           f"({spec.description.lower()}) is required and must have rows"))
 
 
-def check_home_province(tables: dict[str, pd.DataFrame], problems: list) -> None:
+def check_home_province(tables: dict[str, pd.DataFrame], problems: list[Finding]) -> None:
     """The suite reports on one province: its rows must be there."""
-    from .validate import Problem
-
     home = provinces.HOME_PROVINCE
     wanted = {
         "pii_scores": (lambda df: (df["province"] == home) & (df["component"] == "PII"), "province",
@@ -117,33 +113,33 @@ def check_home_province(tables: dict[str, pd.DataFrame], problems: list) -> None
         df = tables.get(name)
         if df is None or not len(df) or selects(df).any():
             continue
-        problems.append(Problem(str(df["_file"].iloc[0]), 0, column, (
-            f"{what}: the suite reports on {home}, so this table must have its rows")))
+        problems.append((str(df["_file"].iloc[0]), 0, column,
+                         f"{what}: the suite reports on {home}, so this table must have its rows"))
 
 
-def check_not_future(tables: dict[str, pd.DataFrame], today: dt.date, problems: list) -> None:
+def check_not_future(tables: dict[str, pd.DataFrame], today: dt.date, problems: list[Finding]) -> None:
     """A measured value, a published figure or a PII edition cannot be dated after today."""
     year = today.year
     kpi = tables.get("kpi_actuals")
     if kpi is not None and len(kpi):
         for _, row in kpi[(kpi["kind"] == "actual") & (kpi["year"] > year)].iterrows():
-            problems.append(_problem(row, "year", (
+            problems.append(_at(row, "year", (
                 f"an 'actual' value for {row['year']}, after today ({today.isoformat()}): a result cannot be "
                 "measured before its year; use kind 'plan' or 'estimate' for a value expected later")))
     macro = tables.get("macro")
     if macro is not None and len(macro) and "year_end" in macro:
         for _, row in macro[macro["year_end"] > year].iterrows():
-            problems.append(_problem(row, "year", (
+            problems.append(_at(row, "year", (
                 f"a published figure for {row['year']}, after today ({today.isoformat()}): macro.csv holds "
                 "published statistics only (targets belong in targets.csv)")))
     pii = tables.get("pii_scores")
     if pii is not None and len(pii):
         for _, row in pii[pii["edition"] > year].iterrows():
-            problems.append(_problem(row, "edition", (
+            problems.append(_at(row, "edition", (
                 f"PII edition {row['edition']} is after today ({today.isoformat()}): it cannot have been published")))
 
 
-def check_target_dates(tables: dict[str, pd.DataFrame], problems: list) -> None:
+def check_target_dates(tables: dict[str, pd.DataFrame], problems: list[Finding]) -> None:
     """A target is set for the document's own year or later."""
     targets = tables.get("targets")
     if targets is None or not len(targets):
@@ -151,12 +147,12 @@ def check_target_dates(tables: dict[str, pd.DataFrame], problems: list) -> None:
     for _, row in targets.iterrows():
         issued_year = int(str(row["issued"])[:4])
         if row["target_year"] < issued_year:
-            problems.append(_problem(row, "target_year", (
+            problems.append(_at(row, "target_year", (
                 f"target year {row['target_year']} is before the document was issued ({row['issued']}): "
                 "a document cannot set a target for a year already past")))
 
 
-def check_ranges(tables: dict[str, pd.DataFrame], problems: list) -> None:
+def check_ranges(tables: dict[str, pd.DataFrame], problems: list[Finding]) -> None:
     """Every value inside the plausible range of its unit (negative counts, 10^308 % growth rates…)."""
     for name, columns in VALUE_COLUMNS.items():
         df = tables.get(name)
@@ -172,12 +168,12 @@ def check_ranges(tables: dict[str, pd.DataFrame], problems: list) -> None:
                 for _, row in rows[outside].iterrows():
                     value = row[column]
                     side = "below" if value < bounds.low else "above"
-                    problems.append(_problem(row, column, (
+                    problems.append(_at(row, column, (
                         f"{_number(value)} is {side} the plausible range for unit {unit!r} "
                         f"({bounds.label}: {_number(bounds.low)} to {_number(bounds.high)})")))
 
 
-def check_units_of_year(tables: dict[str, pd.DataFrame], problems: list) -> None:
+def check_units_of_year(tables: dict[str, pd.DataFrame], problems: list[Finding]) -> None:
     """A name that exists only on the 34-unit map (``Huế``, which ``Hue`` maps to) used for an earlier year.
 
     Rows that say ``territory = merged`` describe the merged unit on purpose (a back-cast series) and pass.
@@ -192,21 +188,18 @@ def check_units_of_year(tables: dict[str, pd.DataFrame], problems: list) -> None
                 continue
             message = provinces.year_unit_problem(row["region"], int(row[year_column]))
             if message:
-                problems.append(_problem(row, "region", message))
+                problems.append(_at(row, "region", message))
 
 
-def check(tables: dict[str, pd.DataFrame], files: list[Path], problems: list, today: dt.date | None = None) -> None:
-    """Run every semantic check, adding to ``problems``; a cell already reported is not reported twice."""
+def check(tables: dict[str, pd.DataFrame], files: list[Path], reported_files: set[str],
+          today: dt.date | None = None) -> list[Finding]:
+    """Every semantic finding on the typed tables; ``reported_files`` already have problems of their own."""
     today = today or dt.date.today()
-    extra: list = []
-    check_not_empty(tables, files, problems, extra)
-    check_home_province(tables, extra)
-    check_not_future(tables, today, extra)
-    check_target_dates(tables, extra)
-    check_ranges(tables, extra)
-    check_units_of_year(tables, extra)
-    located = {(p.file, p.row, p.column) for p in problems}
-    for problem in extra:
-        if (problem.file, problem.row, problem.column) not in located:
-            problems.append(problem)
-            located.add((problem.file, problem.row, problem.column))
+    found: list[Finding] = []
+    check_not_empty(tables, files, reported_files, found)
+    check_home_province(tables, found)
+    check_not_future(tables, today, found)
+    check_target_dates(tables, found)
+    check_ranges(tables, found)
+    check_units_of_year(tables, found)
+    return found

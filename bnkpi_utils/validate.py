@@ -474,6 +474,11 @@ def validate_raw(raw_dir: Path, today: dt.date | None = None) -> ValidationResul
             _check_duplicates(df, spec, result.problems, [c for c in spec.column_names if c not in spec.key])
         result.tables[spec.name] = df
     check_cross_tables(result.tables, result.problems)
-    semantic.check(result.tables, result.files, result.problems, today)
+    located = {(p.file, p.row, p.column) for p in result.problems}
+    for file, row, column, message in semantic.check(result.tables, result.files, {p.file for p in result.problems},
+                                                     today):
+        if (file, row, column) not in located:  # a cell already reported is not reported twice
+            result.problems.append(Problem(file, row, column, message))
+            located.add((file, row, column))
     result.problems.sort(key=lambda p: (p.file, p.row, p.column))
     return result
