@@ -144,12 +144,11 @@ def check_target_dates(tables: dict[str, pd.DataFrame], problems: list[Finding])
     targets = tables.get("targets")
     if targets is None or not len(targets):
         return
-    for _, row in targets.iterrows():
-        issued_year = int(str(row["issued"])[:4])
-        if row["target_year"] < issued_year:
-            problems.append(_at(row, "target_year", (
-                f"target year {row['target_year']} is before the document was issued ({row['issued']}): "
-                "a document cannot set a target for a year already past")))
+    issued_year = targets["issued"].astype(str).str[:4].astype(int)
+    for _, row in targets[targets["target_year"] < issued_year].iterrows():
+        problems.append(_at(row, "target_year", (
+            f"target year {row['target_year']} is before the document was issued ({row['issued']}): "
+            "a document cannot set a target for a year already past")))
 
 
 def check_ranges(tables: dict[str, pd.DataFrame], problems: list[Finding]) -> None:

@@ -196,7 +196,7 @@ def read_and_type(path: Path, spec: TableSpec, is_supplement: bool, result: Vali
     """Read one file of a table, check its header and cells; returns typed rows (problem rows left out)."""
     problems = result.problems
     try:
-        table = read_table(path, raw_dir=path.parent, columns=spec.column_names)
+        table = read_table(path, raw_dir=path.parent, columns=[c.name for c in spec.columns if c.required])
     except RawFileError as exc:
         problems.append(Problem(path.name, exc.row, "-", exc.message))
         return None
