@@ -647,6 +647,26 @@ def bad_between_high_below(raw):
 def bad_unknown_kind(raw):
     return f"kpi_actuals.csv:{_edit(raw, 'kpi_actuals.csv', 30, kind='forecast')}:kind"
 
+def bad_after_quoted_line_breaks(raw):
+    """Legitimate quoted line breaks (with commas) in a note must neither count as rows nor look like an open quote."""
+    header, rows = read_rows(raw / "macro.csv")
+    rows[2]["note"] = "first line, with a comma\nsecond line, another comma\nthird, and last"
+    rows[60]["region"] = "Bắc Ninhh"
+    write_rows(raw / "macro.csv", header, rows)
+    return f"macro.csv:{sheet_row(60)}:region"
+
+
+def bad_after_mixed_line_endings(raw):
+    lines = [line for line in _lines(raw, "kpi_actuals.csv") if line]
+    cells = lines[61].split(",")
+    cells[1] = "Bắc Ninhh"
+    lines[61] = ",".join(cells)
+    endings = ["\n", "\r\n", "\r"]
+    text = "".join(line + endings[i % 3] for i, line in enumerate(lines))
+    (raw / "kpi_actuals.csv").write_bytes(text.encode("utf-8"))
+    return "kpi_actuals.csv:62:region"
+
+
 # kind, plant, expected exit code, words every blamed line must contain (all lines for a plant naming two rows)
 CORPUS = [
     ("negative_count", bad_negative_count, 2, "below the plausible range"),
@@ -697,6 +717,8 @@ CORPUS = [
     ("csv_renamed_xlsx", bad_csv_renamed_xlsx, 2, "cannot be opened"),
     ("between_high_below", bad_between_high_below, 2, "is below value"),
     ("unknown_kind", bad_unknown_kind, 2, "is not one of: actual, estimate, plan"),
+    ("quoted_line_breaks_then_error", bad_after_quoted_line_breaks, 2, "did you mean 'Bắc Ninh'"),
+    ("mixed_line_endings_then_error", bad_after_mixed_line_endings, 2, "did you mean 'Bắc Ninh'"),
     ("xlsx_instructions_sheet_first", good_xlsx_instructions_sheet_first, 0, None),
     ("note_of_200_kb", good_note_of_200_kb, 0, None),
     ("space_thousands_crlf_reordered", good_space_thousands_crlf_and_reordered_columns, 0, None),
