@@ -187,8 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bnkpi: interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:  # `bnkpi validate | head`: the reader left, nothing more to say
-        sys.stderr.close()
+    except BrokenPipeError:  # `bnkpi validate | head`: the reader left; say nothing, even at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the top-level handler: anything unforeseen, said in one paragraph
         detail = str(exc).strip().splitlines()
