@@ -961,3 +961,21 @@ def test_today_bounds_what_can_be_measured():
     future = sorted((p.file, p.column) for p in result.problems if "after today" in p.message)
     assert future == expected
     assert validate_raw(RAW, today=dt.date(2026, 11, 23)).ok
+
+
+RUN_KINDS = ["header_only_targets", "pii_without_bac_ninh", "xlsx_1e308", "future_actual", "unclosed_quote_swallows_rows"]
+
+
+@pytest.mark.parametrize("kind", RUN_KINDS)
+def test_run_on_input_that_used_to_crash_or_pass_exits_2_and_changes_nothing(kind, raw_copy, good_run, tmp_path):
+    """Kinds that made a notebook die, or changed statuses silently, now stop `bnkpi run` before any notebook."""
+    plant = next(row[1] for row in CORPUS if row[0] == kind)
+    prefix = plant(raw_copy)
+    previous = tmp_path / "previous"
+    before = copy_previous(good_run, previous)
+    run = run_bnkpi("run", "--raw-dir", str(raw_copy), "--output-dir", str(previous / "outputs"),
+                    "--processed-dir", str(previous / "processed"))
+    assert run.returncode == 2, run.stderr
+    assert "Traceback" not in run.stderr
+    assert prefix in run.stderr
+    assert snapshot(previous) == before
