@@ -150,6 +150,11 @@ def _delimiter_problem(header_line: str, expected: list[str] | None) -> str | No
     return None
 
 
+def _control_message(char: str) -> str:
+    what = "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
+    return f"the cell contains {what}: the file is damaged or was not saved as text"
+
+
 def _swallowed_lines(cell: str, width: int) -> int:
     """How many lines inside a quoted cell look like rows of their own (a quote opened and never closed)."""
     if "\n" not in cell and "\r" not in cell or width < 3:
@@ -200,9 +205,7 @@ def read_csv_table(path: Path, raw_dir: Path | None = None, columns: list[str] |
                 break
             found = _CONTROL.search(cell)
             if found:
-                what = "a NUL byte" if found.group() == "\x00" else f"the control character U+{ord(found.group()):04X}"
-                table.problems.append((index, column, f"the cell contains {what}: the file is damaged or "
-                                                      "was not saved as text"))
+                table.problems.append((index, column, _control_message(found.group())))
                 bad = True
         if bad:
             continue
@@ -292,6 +295,8 @@ def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] 
                 cells[position] = CellError(
                     f"the cell holds the formula {formula!r} without a saved result (a program wrote the file, "
                     "Excel never calculated it): type the value, or open and save the file in Excel")
+            elif isinstance(value, str) and _CONTROL.search(value):
+                cells[position] = CellError(_control_message(_CONTROL.search(value).group()))
         if not any(isinstance(c, CellError) or (c not in (None, "") and str(c).strip()) for c in cells):
             continue
         cells += [None] * (len(header) - len(cells))
