@@ -1,7 +1,8 @@
 """The `bnkpi` command: `bnkpi run` and `bnkpi validate` (DESIGN.md, "Running — contract").
 
-Exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems; 3 another run
-holds the lock; 4 sending the brief failed; 64 the command line is wrong.
+Exit codes: 0 success; 1 a notebook failed (or no brief to send, or an unexpected error: one paragraph, details in
+a log file); 2 the raw data have problems; 3 another run holds the lock; 4 sending the brief failed; 64 the command
+line is wrong; 130 interrupted.
 """
 
 from __future__ import annotations
