@@ -1,13 +1,23 @@
 """The bad-input corpus: each planted problem is reported as file:row:column with a clear message, without a
-traceback, and a `bnkpi run` on the bad data exits 2 and leaves the previous outputs byte-for-byte unchanged."""
+traceback, and a `bnkpi run` on the bad data exits 2 and leaves the previous outputs byte-for-byte unchanged.
+
+The first 19 kinds (PLANTS) run `bnkpi validate` and `bnkpi run` as subprocesses; the table CORPUS (one row per
+kind: the plant, the expected exit code, the words of the message; the plant returns the expected
+``file:row:column``) runs the CLI's main() in-process, which is faster; a few cases are real CLI calls.
+"""
 
 from __future__ import annotations
 
+import datetime as _dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from bnkpi_utils import cli
 from conftest import RAW, copy_previous, read_rows, run_bnkpi, sheet_row, snapshot, tree_hashes, write_rows
 
 
@@ -287,13 +297,6 @@ def test_yearbook_template_unfilled_is_skipped_and_filled_rows_join_macro(raw_co
 # in a copy of data/raw and checked in one `bnkpi validate` (in-process: the CLI's own main(), so the top-level
 # handler and the printing are tested too). A plant returns the spreadsheet location it expects to be blamed
 # (``file:row:column``), or None for an input accepted on purpose.
-
-import datetime as _dt
-import os
-import subprocess
-import sys
-
-from bnkpi_utils import cli
 
 NEXT_YEARS = _dt.date.today().year + 3  # a year no value can have reached yet
 
