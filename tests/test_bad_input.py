@@ -541,6 +541,14 @@ def good_space_thousands_crlf_and_reordered_columns(raw):
         writer.writerows(rows)
 
 
+def good_extra_column_spaced_header_and_trailing_empty_cells(raw):
+    lines = [line for line in _lines(raw, "kpi_actuals.csv") if line]
+    header = [f" {h}  " if h == "source" else h for h in lines[0].split(",")]
+    lines = [",".join(header) + ",comment"] + [line + ",ghi chú" for line in lines[1:]]
+    lines[5] += "," * 100_000
+    _set_lines(raw, "kpi_actuals.csv", lines + [""])
+
+
 def good_negative_growth_and_formula_like_text(raw):
     # a real negative growth rate and a source that starts with '=' are data, not errors (the CSV writer defuses)
     index = _find(raw, "macro.csv", region="Bắc Ninh", year="2024", indicator="grdp_growth_pct")
@@ -725,6 +733,7 @@ CORPUS = [
     ("xlsx_instructions_sheet_first", good_xlsx_instructions_sheet_first, 0, None),
     ("note_of_200_kb", good_note_of_200_kb, 0, None),
     ("space_thousands_crlf_reordered", good_space_thousands_crlf_and_reordered_columns, 0, None),
+    ("extra_column_spaced_header_trailing_cells", good_extra_column_spaced_header_and_trailing_empty_cells, 0, None),
     ("negative_growth_formula_like_text", good_negative_growth_and_formula_like_text, 0, None),
 ]
 
