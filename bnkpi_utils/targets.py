@@ -499,8 +499,10 @@ def _assess_series(row: dict, series: pd.DataFrame, t: pd.Series, as_of_year: in
     row["required_per_year"] = (eff_target - latest) / max(target_year - latest_year, 1)
     if len(full) < 2:
         row["method"] = "one_point"
-        row["note_vi"] = (f"Chỉ có {len(full)} số liệu thực tế cả năm{partial_vi}; cần ít nhất 2 năm để đánh giá xu hướng.")
-        row["note_en"] = f"Only {len(full)} full-year actual value(s){partial_en}; at least two years are needed for a trend."
+        have_vi = f"Chỉ có {len(full)} số liệu thực tế cả năm" if len(full) else "Chưa có số liệu thực tế cả năm"
+        have_en = f"Only {len(full)} full-year actual value" if len(full) else "No full-year actual value"
+        row["note_vi"] = f"{have_vi}{partial_vi}; cần ít nhất 2 năm để đánh giá xu hướng."
+        row["note_en"] = f"{have_en}{partial_en}; at least two years are needed for a trend."
         return row
     years = full["year"].to_numpy(dtype=int)
     values = full["value"].to_numpy(dtype=float)
@@ -805,9 +807,12 @@ def consistency_checks(targets: pd.DataFrame, kpi: pd.DataFrame, tfp_record: flo
                       f"{g_high - need_high:.2f} points for capital and labour.")
         severity = "ambitious"
         if tfp_record is not None and not math.isnan(tfp_record):
-            finding_vi += (f" Mức TFP tăng nhanh nhất của Việt Nam trong một giai đoạn kế hoạch (PWT): "
-                           f"{format_vi(tfp_record, 2)} %/năm.")
-            finding_en += f" Viet Nam's fastest TFP growth over a plan period (PWT): {tfp_record:.2f} % a year."
+            finding_vi += (f" Mức TFP tăng nhanh nhất của Việt Nam trong một giai đoạn kế hoạch (PWT, không tính năm có "
+                           f"điểm gãy số liệu): {format_vi(tfp_record, 2)} %/năm, tức mục tiêu gấp "
+                           f"{format_vi(need_low / tfp_record, 1)}–{format_vi(need_high / tfp_record, 1)} lần.")
+            finding_en += (f" Viet Nam's fastest TFP growth over a plan period (PWT, years with an input break left out): "
+                           f"{tfp_record:.2f} % a year; the target asks {need_low / tfp_record:.1f}–"
+                           f"{need_high / tfp_record:.1f} times that.")
             severity = "never_observed" if need_low > tfp_record else "ambitious"
         checks.append(dict(check="grdp_growth_and_tfp_share", targets=f"{grdp['target_id'].iloc[0]}, "
                            f"{tfp_target['target_id'].iloc[0]}", severity=severity, finding_vi=finding_vi,

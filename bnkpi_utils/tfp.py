@@ -461,3 +461,13 @@ def _ranges(years: list[int]) -> str:
         if year is not None:
             start = prev = year
     return ", ".join(parts)
+
+
+def analysis_periods(macro: pd.DataFrame) -> list[tuple[int, int]]:
+    """The plan and target periods, plus every period for which a TFP share was published."""
+    periods = list(PLAN_PERIODS) + list(TARGET_PERIODS)
+    published = macro[(macro["indicator"] == "tfp_contribution_pct") & (macro["year_start"] != macro["year_end"])]
+    for start, end in zip(published["year_start"], published["year_end"]):
+        if (int(start), int(end)) not in periods:
+            periods.append((int(start), int(end)))
+    return periods

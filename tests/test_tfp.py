@@ -247,7 +247,12 @@ def test_notebook_tables_read_back(good_run):
     assert str(late["break_years"]).startswith("2019") and late["n_years_excl_breaks"] == 3
     assert late["tfp_share_excl_breaks_pct"] < late["tfp_share_pct"]
     check = pd.read_csv(tables / "tfp_published_check.csv").set_index("period")
-    assert bool(check.loc["2011–2015", "inside_band"])
+    assert bool(check.loc["2011–2015", "inside_band"]) and check.loc["2011–2015", "role"] == "calibration"
+    assert check.loc["2016–2019", "role"] == "check" and check.loc["2016–2019", "years_used"] == "2016–2018"
+    record = pd.read_csv(tables / "tfp_target_vs_record.csv")
+    assert record["value"].iloc[1] == pytest.approx(2.651, abs=0.001)  # break-free record, read by the brief
+    consistency = pd.read_csv(tables / "targets_consistency.csv")
+    assert "2,65 %/năm" in consistency["finding_vi"].iloc[0] and "3,70" not in consistency["finding_vi"].iloc[0]
 
 
 def test_delta_sensitivity_moves_the_share_and_stays_exact(macro):
