@@ -244,17 +244,18 @@ def period_shares(yearly: pd.DataFrame, periods: list[tuple[int, int]], publishe
 
 def periods_table(yearly: pd.DataFrame, periods: list[tuple[int, int]], published: pd.DataFrame | None = None,
                   targets: pd.DataFrame | None = None, growth_guard: float = GROWTH_GUARD_PCT) -> pd.DataFrame:
-    """The contract table: one row per region, period and method over all years with data, plus the same share
-    without the years flagged as an input break (``tfp_share_excl_breaks_pct``) and which years those are."""
-    full = period_shares(yearly, periods, published, targets, growth_guard=growth_guard)
-    if full.empty:
-        return full
-    clean = period_shares(yearly, periods, exclude_breaks=True, growth_guard=growth_guard)
+    """The contract table: one row per region, period and method, over the years with data inside the period
+    that carry no input break (``break_years`` lists those left out) — the figures every comparison uses; the
+    same period over all years, breaks included, in ``*_all_years`` columns for reference."""
+    clean = period_shares(yearly, periods, published, targets, exclude_breaks=True, growth_guard=growth_guard)
+    if clean.empty:
+        return clean
+    full = period_shares(yearly, periods, growth_guard=growth_guard)
     key = ["region", "period_start", "period_end", "method"]
-    clean = clean[key + ["tfp_share_pct", "g_tfp", "n_years", "years_with_data"]].rename(columns={
-        "tfp_share_pct": "tfp_share_excl_breaks_pct", "g_tfp": "g_tfp_excl_breaks", "n_years": "n_years_excl_breaks",
-        "years_with_data": "years_excl_breaks"})
-    out = full.drop(columns=["variant"]).merge(clean, on=key, how="left")
+    full = full[key + ["tfp_share_pct", "g_y", "g_tfp", "n_years", "years_with_data"]].rename(columns={
+        "tfp_share_pct": "tfp_share_all_years_pct", "g_y": "g_y_all_years", "g_tfp": "g_tfp_all_years",
+        "n_years": "n_years_all", "years_with_data": "years_all"})
+    out = clean.drop(columns=["variant"]).merge(full, on=key, how="left")
     flagged = yearly[yearly["flag"].str.contains("input_break")]
     out["break_years"] = [", ".join(str(int(y)) for y in flagged[(flagged["region"] == r) & (flagged["method"] == m)
                                                                   & flagged["year"].between(a, b)]["year"])
