@@ -287,3 +287,73 @@ def test_monte_carlo_geometric_is_geometric_at_every_level():
     assert mc["ranks"].set_index("unit")["median_rank"].astype(int).tolist() == expected.tolist()
     arithmetic = pii.compute_index(values, framework).index["rank"].astype(int)
     assert expected.tolist() != arithmetic.tolist()  # the example distinguishes the two aggregations
+
+
+# ------------------------------------------------------------------ details the mutation run showed untested
+
+
+def test_heavy_tails_without_skew_are_not_treated():
+    x = pd.DataFrame({"x": [0.0] * 12 + [-10.0, 10.0]}, index=[f"u{i}" for i in range(14)])
+    assert abs(pii.skewness(x["x"].to_numpy())) < 1e-9 and pii.kurtosis(x["x"].to_numpy()) > 3.5
+    treated, log = pii.treat_outliers(x)
+    assert treated.equals(x) and not log  # both conditions are needed, not either
+
+
+def test_winsorising_replaces_the_maximum_by_the_next_value():
+    values = pd.DataFrame({"x": [1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 100.0]}, index=[f"u{i}" for i in range(13)])
+    treated, log = pii.treat_outliers(values)
+    assert treated.loc["u12", "x"] == 3.0 and log == ["outlier: x u12: winsorised 100 → 3"]
+
+
+def test_log_transform_when_winsorising_is_not_enough():
+    values = pd.DataFrame({"x": [1.0] * 45 + [10, 20, 30, 40, 50, 60, 80.0]}, index=[f"u{i}" for i in range(52)])
+    treated, log = pii.treat_outliers(values)
+    assert log == ["outlier: x: still outlying after winsorising; GII log transform on all units"]
+    assert treated["x"].tolist() == pytest.approx(np.log(79 * (values["x"] - 1) / 79 + 1).tolist())
+
+
+def test_gii_log_rescaling_by_hand():
+    x = np.array([0.1, 0.4, 1.0])
+    assert pii.gii_log(x)[0] == pytest.approx(np.log(1 + 99 * (x - 0.1) / 0.9))
+
+
+def test_zscore_missing_direction_means_more_is_better():
+    values = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0]}, index=["x", "y", "z"])
+    out = pii.normalise(values, pd.Series({"a": -1}), "zscore")
+    assert out["b"].tolist() == pytest.approx([40.0, 50.0, 60.0])
+
+
+def test_engine_needs_every_output_pillar_and_returns_the_normalised_indicators():
+    rows = [("a", "1.1", "P1", 1), ("b", "2.1", "P2", 1), ("c", "3.1", "P3", 1), ("d", "4.1", "P4", 1),
+            ("e", "5.1", "P5", 1), ("f", "6.1", "P6", 1), ("g", "7.1", "P7", 1)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame({c: [0.0, 10.0, 5.0] for c in "abcdefg"}, index=["x", "y", "z"])
+    values.loc["z", "g"] = np.nan
+    result = pii.compute_index(values, framework)
+    assert np.isnan(result.index.loc["z", "OUTPUT"]) and result.index.loc["y", "PII"] == 100.0
+    assert result.indicators.loc["z", "a"] == 50.0
+
+
+def test_monte_carlo_without_any_score_ranks_nobody():
+    values, framework = _synthetic(6, 14)
+    framework = framework[framework["pillar"] != "P7"]
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=20)
+    assert not mc["ranks"]["ranked"].any() and mc["ranks"]["median_rank"].isna().all()
+
+
+def test_monte_carlo_effects_name_the_options():
+    values, framework = _synthetic(8, 14)
+    effects = pii.monte_carlo_ranks(values, framework, n_draws=100)["effects"]
+    assert set(effects["option"]) == {"minmax", "zscore", "arithmetic", "geometric", "False", "True"}
+
+
+def test_pillar_moves_table_by_hand(tables):
+    moves = pii.pillar_moves(BN_2025, 1.0).set_index("pillar")
+    assert moves.loc["P6", "new_score"] == pytest.approx(28.74 + 4.0)  # 1 PII point = 4 points of P6
+    assert moves.loc["P1", "new_score"] == pytest.approx(59.17 + 10.0)
+    assert list(pii.pillar_moves(BN_2025, 1.0).index) == list(range(7))
+    ranking = pii.published_ranking(tables["pii_scores"], 2024)
+    gap = pii.gap_to_rank(ranking, 63, "Bắc Ninh", 10)
+    assert (gap["own_rank"], gap["own_score"]) == (11, 42.83)
+    bounds = pii.score_bounds(pii.published_ranking(tables["pii_scores"], 2025), 34)
+    assert bounds.set_index("rank").loc[7, "province"] == "" and "province" in bounds.columns

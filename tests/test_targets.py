@@ -393,3 +393,67 @@ def test_period_not_started_gives_previous_pace_as_context_only():
     lower = tg.assess_one(_period_target("<=", 3.0, indicator="cpi_growth_pct"), _kpi({2024: 2.0}, indicator="cpi_growth_pct"),
                           None, "Bắc Ninh", None, as_of_year=2026)
     assert lower["status"] == "insufficient_data"  # a `<=` period target is not `achieved` before its period
+
+
+# ------------------------------------------------------------------ details the mutation run showed untested
+
+
+def test_status_thresholds_are_inclusive_and_one_year_growth_counts():
+    assert [tg.status_from_ratio(r) for r in (0.95, 0.60, 0.5999)] == ["on_track", "at_risk", "off_track"]
+    assert tg.growth_rate(100.0, 110.0, 1, True) == pytest.approx(0.10)
+    assert tg.scale_dependent("pci_rank", ">=") and tg.scale_dependent("pii_score", ">")
+    assert not tg.scale_dependent("dti_score", ">=")
+
+
+def test_moving_away_keeps_the_growth_basis():
+    row = _assess(_target(">=", 50.0), _kpi({2021: 60.0, 2025: 45.0}))
+    assert row["ratio_r"] == -1.0 and row["method"] == "eurostat_cagr" and row["status"] == "off_track"
+
+
+def test_settled_rows_report_what_they_rest_on():
+    cross = _assess(_target(">", 39.67, year=2025, indicator="pii_p2_score", issued="2025-05-06"),
+                    _kpi({2024: 39.67, 2025: 39.99}, indicator="pii_p2_score", territory=""))
+    assert (cross["method"], cross["latest_year"], cross["n_points"]) == ("cross_scale", 2025, 1)
+    old = _assess(_target("rank<=", 5.0), _kpi({2021: 7.0, 2022: 6.0}, territory="old"))
+    assert (old["latest_year"], old["latest_value"], old["n_points"]) == (2022, 6.0, 0)
+
+
+def test_complete_period_missed_is_not_achieved():
+    row = _assess_tfp(_period_target(start=2026, end=2027), _tfp_rows({2026: 10.0, 2027: 10.0}, {2026: 3.0, 2027: 3.0}))
+    assert row["status"] == "not_achieved" and row["latest_value"] == pytest.approx(30.0)
+
+
+def test_log_linear_probability_uses_t_on_the_logs():
+    from scipy import stats
+
+    years, values = [2020, 2021, 2022, 2023, 2024], [10.0, 12.5, 13.0, 16.0, 17.5]
+    mean, se, df = _ols_by_hand(years, np.log(values), 2030)
+    fc = {f.model: f for f in tg.forecast_models(np.array(years), np.array(values), 2030, ">=", 30.0)}
+    assert fc["log_linear_trend"].mean == pytest.approx(math.exp(mean))
+    assert fc["log_linear_trend"].prob == pytest.approx(1 - stats.t.cdf((math.log(30.0) - mean) / se, df))
+    assert "local_linear_trend" in fc  # five yearly points are enough for the state-space model
+
+
+def test_local_linear_trend_forecast_is_wired_to_statsmodels():
+    import statsmodels.api as sm
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    years = np.arange(2013, 2025)
+    level = 30 + np.cumsum(1.0 + rng.normal(0, 1.0, len(years)))
+    values = level + rng.normal(0, 1.5, len(years))  # trend, level noise and observation noise: variances > 0
+    fc = {f.model: f for f in tg.forecast_models(years, values, 2030, ">=", 57.0)}["local_linear_trend"]
+    assert fc.usable
+    result = sm.tsa.UnobservedComponents(values, level="local linear trend").fit(disp=False)
+    frame = result.get_forecast(6).summary_frame(alpha=0.2)
+    mean, se = frame["mean"].iloc[-1], frame["mean_se"].iloc[-1]
+    assert (fc.mean, fc.low, fc.high) == (pytest.approx(mean, rel=1e-4), pytest.approx(frame["mean_ci_lower"].iloc[-1], rel=1e-4),
+                                         pytest.approx(frame["mean_ci_upper"].iloc[-1], rel=1e-4))
+    assert fc.prob == pytest.approx(1 - stats.norm.cdf((57.0 - mean) / se), abs=1e-4)
+    assert 0.2 < fc.prob < 0.9
+
+
+def test_backtest_leaves_out_models_on_their_bounds():
+    years = np.arange(2012, 2024)
+    scores = tg.backtest(years, 10.0 + 2.0 * (years - 2012))  # no noise: the state-space variances collapse
+    assert "local_linear_trend" not in set(scores["model"])

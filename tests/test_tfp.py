@@ -273,3 +273,39 @@ def test_pim_start_year_and_k0_sensitivity(macro):
     shares = table.set_index(["pim_start", "k0_factor"])["tfp_share_pct"]
     assert len(shares) == 4 and shares.nunique() == 4
     assert 27.0 < shares[(1990, 1.0)] < 31.0  # review 2.6: 27.6–29.9 % by start year, against 33.4 % with PWT K
+
+
+# ------------------------------------------------------------------ details the mutation run showed untested
+
+
+def test_flags_combine_and_tables_keep_their_columns():
+    inputs = _inputs([100, 100.2, 110, 121], [200, 210, 220, 230], [50, 51, 52, 53], labor_share=[0.6] * 4)
+    inputs.attrs["breaks"] = {"employment": {2001, 2003}}
+    out = tfp.growth_accounting(inputs, "X")
+    flags = out[out.method == "cobb_douglas"].set_index("year")["flag"]
+    assert flags.to_dict() == {2001: "near_zero_growth;input_break", 2002: "", 2003: "input_break"}
+    assert list(out.index) == list(range(len(out)))
+    periods = tfp.period_shares(out, [(2001, 2003)])
+    assert periods["region"].tolist() == ["X", "X"] and periods["variant"].tolist() == ["all_years"] * 2
+    clean = tfp.period_shares(out, [(2001, 2003)], exclude_breaks=True)
+    assert clean["variant"].tolist() == ["excluding_break_years"] * 2
+    cd = out[(out.method == "cobb_douglas")]
+    assert periods.iloc[0]["contrib_l"] == pytest.approx(cd["contrib_l"].mean())
+    assert tfp.perpetual_inventory(pd.Series([1.0, 2.0], index=[2000, 2001])).name == "capital_stock_const"
+
+
+def test_period_target_share_of_the_province():
+    targets = pd.DataFrame([dict(indicator="tfp_share_pct", is_current=True, period_start=2026, period_end=2030,
+                                 value=55.0)])
+    yearly = pd.DataFrame(dict(region=tfp.merged_label("Bắc Ninh"), method="cobb_douglas", year=[2026, 2027],
+                               alpha=0.43, g_y=[10.0, 8.0], g_k=5.0, g_l=1.0, contrib_k=2.0, contrib_l=0.6,
+                               g_tfp=[5.0, 4.0], flag=""))
+    row = tfp.periods_table(yearly, [(2026, 2030)], targets=targets).iloc[0]
+    assert row["target_share_pct"] == 55.0 and row["tfp_share_pct"] == pytest.approx(50.0)
+
+
+def test_capital_room_by_hand():
+    table = tfp.target_arithmetic(11, 12, 55).set_index(["grdp_growth", "alpha", "labour_growth"])
+    assert table.loc[(11, 0.43, 1.0), "max_capital_growth"] == pytest.approx((4.95 - 0.57) / 0.43, abs=0.005)  # 10.19
+    assert table.loc[(12, 0.43, 1.0), "max_capital_growth"] == pytest.approx(11.23, abs=0.005)
+    assert set(table["target_share_pct"]) == {55}
