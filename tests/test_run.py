@@ -42,7 +42,9 @@ def test_run_writes_processed_tables_and_manifest(good_run):
 
 def test_run_is_quiet_without_a_terminal(good_run):
     assert good_run["stdout"] == ""
-    assert good_run["stderr"] == ""
+    # the only line: the warning that --insecure-plain-auth (the test server has no TLS) asks for
+    assert good_run["stderr"].splitlines() == [
+        f"bnkpi: warning: the SMTP password goes to 127.0.0.1:{good_run['smtp_port']} without TLS (--insecure-plain-auth)"]
 
 
 def test_failed_notebook_keeps_previous_outputs_and_the_failed_notebook(good_run, tmp_path):
