@@ -155,7 +155,10 @@ def cmd_run(args: argparse.Namespace, password: str | None) -> int:
             print("bnkpi: --send needs --to and --smtp-host", file=sys.stderr)
             return EXIT_USAGE
         try:  # a wrong address or AUTH without TLS is refused before the run, not after it
-            _checked_smtp_settings(args)
+            settings = _checked_smtp_settings(args)
+            from .brief import DEFAULT_FROM  # the From the run will write into the .eml
+
+            mail.check_sender(settings, os.environ.get("BNKPI_MAIL_FROM", DEFAULT_FROM))
         except mail.MailUsageError as exc:
             print(f"bnkpi run: {exc}; nothing was run", file=sys.stderr)
             return EXIT_USAGE

@@ -126,16 +126,25 @@ def address(message: Message, settings: SmtpSettings) -> Message:
     message["To"] = ", ".join(settings.to)
     if settings.cc:
         message["Cc"] = ", ".join(settings.cc)
-    sender = settings.sender or (settings.user if is_full_address(settings.user) else None)
-    if sender:
+    sender = check_sender(settings, str(message["From"] or ""))
+    if sender != message["From"]:
         del message["From"]
         message["From"] = sender
-    elif not is_full_address(str(message["From"] or "")):
-        login = f"--user {settings.user} is not an e-mail address and " if settings.user else ""
-        raise MailUsageError(f"{login}the brief's From {str(message['From'] or '')!r} is not a full e-mail "
-                             "address (name@domain.tld), which servers require: give --from ADDR (or set "
-                             "BNKPI_MAIL_FROM before the run)")
     return message
+
+
+def check_sender(settings: SmtpSettings, brief_from: str) -> str:
+    """The From to send with (--from, else --user when it is an address, else the brief's); MailUsageError if
+    it is not a full address, which strict servers require."""
+    sender = settings.sender or (settings.user if is_full_address(settings.user) else None)
+    if sender:
+        return sender
+    if not is_full_address(brief_from):
+        login = f"--user {settings.user} is not an e-mail address and " if settings.user else ""
+        raise MailUsageError(f"{login}the brief's From {brief_from!r} is not a full e-mail address "
+                             "(name@domain.tld), which servers require: give --from ADDR (or set BNKPI_MAIL_FROM "
+                             "before the run)")
+    return brief_from
 
 
 def describe(message: Message, settings: SmtpSettings) -> str:

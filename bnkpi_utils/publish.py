@@ -129,6 +129,21 @@ def restore_link(folder: RunFolder) -> str | None:
     return runs[-1]
 
 
+def recover_earlier_version(folder: RunFolder) -> list[str]:
+    """Earlier versions swapped ``.NAME.staging-<id>`` in by two renames, keeping ``.NAME.previous-<id>`` between
+    them: put a previous folder back when NAME is missing, and remove the rest."""
+    parent, name = folder.path.parent, folder.path.name
+    previous = sorted(parent.glob(f".{name}.previous-*"))
+    handled = []
+    if previous and not (folder.path.exists() or folder.path.is_symlink()):
+        previous.pop().rename(folder.path)
+        handled.append(f"{folder.path.name} restored")
+    for path in previous + sorted(parent.glob(f".{name}.staging-*")):
+        _remove(path)
+        handled.append(f"{path.name} removed")
+    return handled
+
+
 def complete(folder: RunFolder, run_id: str) -> Path:
     """Rename the run's staging folder to its final name in the runs folder."""
     final = folder.runs / run_id

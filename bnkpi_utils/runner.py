@@ -214,6 +214,10 @@ def _writable(folder: Path) -> bool:
 def _recover(output: publish.RunFolder, processed: publish.RunFolder, say: Callable[..., None]) -> None:
     """Under the lock: end and remove what killed runs left, and finish a publish that a kill interrupted."""
     for folder in (output, processed):
+        restored = publish.recover_earlier_version(folder)
+        if restored:
+            say(f"recovered what a killed run of an earlier bnkpi version left beside {folder.path}: "
+                f"{', '.join(restored)}", log_only=True)
         for record in publish.dead_runs(folder):
             pids = processes.end_processes_of_run(record["run_id"], record.get("start_time") or 0)
             if pids:
@@ -245,15 +249,6 @@ def _manifest(output_dir: Path) -> dict:
         return json.loads((output_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-
-
-def pair_mismatch(output_dir: Path, processed_dir: Path) -> str | None:
-    """Whether the outputs were built from the processed data now in ``processed_dir`` (None) or not (why)."""
-    built_from = _manifest(Path(output_dir)).get("processed", {}).get("run_id")
-    current = publish.RunFolder(publish.logical_path(processed_dir)).current()
-    if built_from and current and built_from != current:
-        return f"outputs built from processed run {built_from}; {processed_dir} holds run {current}"
-    return None
 
 
 def run_pipeline(
