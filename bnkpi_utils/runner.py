@@ -137,14 +137,14 @@ def check_folders(raw_dir: Path, processed: Path, output: Path, notebook_dir: Pa
     home = Path.home()
     for label, target, kind, other in (("--output-dir", output, "output", processed),
                                        ("--processed-dir", processed, "processed", output)):
-        protected = {
+        protected = {  # the most telling reason first
+            "the repository": (config.PROJ_ROOT, ("is", "contains")),
+            "the home folder": (home, ("is", "contains")),
             "the raw data folder": (raw_dir, ("is", "contains", "is inside")),
             "the other folder of the run": (other, ("is", "contains", "is inside")),
             "the notebooks folder": (notebook_dir, ("is", "contains", "is inside")),
-            "the repository": (config.PROJ_ROOT, ("is", "contains")),
             **{f"the repository's {name} folder": (config.PROJ_ROOT / name, ("is", "contains", "is inside"))
                for name in PROTECTED_REPOSITORY_FOLDERS},
-            "the home folder": (home, ("is", "contains")),
         }
         reason = publish.refusal(label, target, kind, protected)
         if reason:
