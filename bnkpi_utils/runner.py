@@ -116,10 +116,11 @@ class Lock:
             self.handle.close()
             raise RunError(EXIT_LOCKED, f"Another bnkpi run is in progress ({holder}; lock {self.path}). "
                                         "This run did nothing; try again when it has finished.") from None
-        self.handle.seek(0)
-        self.handle.truncate()
-        self.handle.write(f"pid {os.getpid()} since {_now()}")
-        self.handle.flush()
+        with contextlib.suppress(OSError):  # who holds it, for the message of a second run; the lock holds without
+            self.handle.seek(0)
+            self.handle.truncate()
+            self.handle.write(f"pid {os.getpid()} since {_now()}")
+            self.handle.flush()
         return self
 
     def __exit__(self, *exc) -> None:
