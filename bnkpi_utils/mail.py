@@ -273,7 +273,7 @@ def send(message: Message, settings: SmtpSettings, password: str | None, deadlin
         raise SendError(f"authentication failed ({exc.code}) at {where} for user {settings.user}: sai mật khẩu "
                         "hoặc tên đăng nhập (wrong password or login)") from None
     except (OSError, smtplib.SMTPException, UnicodeError) as exc:
-        if deadline.expired:
+        if deadline.expired or deadline.remaining() < 0.25:  # the watchdog, or the last read's own timeout
             raise SendError(f"no complete answer from {where} within --timeout {deadline.seconds:g} s; the brief "
                             "was not sent") from None
         text = redact(f"{type(exc).__name__}: {exc}", secret_forms(settings.user, password))
