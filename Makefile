@@ -45,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 
 clean-outputs:
-	rm -rf outputs outputs_failed data/processed
+	rm -rf outputs .outputs.runs .outputs.lock outputs_failed data/processed data/.processed.runs data/.processed.lock

@@ -261,6 +261,12 @@ def test_kills_and_signals_leave_the_last_good_run_readable_and_nothing_behind(t
     assert not live_processes_of(killed_id)
     third = published(folder)
     assert third[0].rsplit("/", 1)[1] == third[1].rsplit("/", 1)[1] and probe_value(folder) == "third"
+    # a second run into another output folder but the same processed folder cannot start meanwhile
+    other = subprocess.run(BNKPI + ["run", "--notebook-dir", str(probe_notebooks), "--output-dir",
+                                    str(tmp_path / "other_out"), "--processed-dir", str(folder / "proc")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert other.returncode == 3 and "Another bnkpi run is in progress" in other.stderr
+    assert not (tmp_path / "other_out").exists()
     run4.send_signal(signal.SIGTERM)
     out, err = run4.communicate(timeout=30)
     assert run4.returncode == 143
