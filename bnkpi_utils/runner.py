@@ -200,7 +200,9 @@ def _child_environment(run_id: str, temp: Path) -> dict[str, str]:
            # cron users often have a HOME they cannot write: IPython and Jupyter would warn on stderr
            "IPYTHONDIR": str(temp / "ipython"),
            "JUPYTER_RUNTIME_DIR": str(temp / "jupyter-runtime"),
-           "JUPYTER_CONFIG_DIR": str(temp / "jupyter-config")}
+           "JUPYTER_CONFIG_DIR": str(temp / "jupyter-config"),
+           # kernel connection files (with their key) and other temporary files: removed with the run's folder
+           "TMPDIR": str(temp)}
     if "MPLCONFIGDIR" not in os.environ and not _writable(Path.home() / ".config" / "matplotlib"):
         env["MPLCONFIGDIR"] = str(temp / "matplotlib")
     return env
