@@ -64,8 +64,10 @@ def end_processes_of_run(run_id: str, not_before: int, grace: float = 3.0) -> li
     return pids
 
 
-def die_with_parent() -> None:
-    """In a worker: be killed when the runner dies, even by SIGKILL (Linux only; elsewhere the next run cleans)."""
+def worker_init() -> None:
+    """In a worker: be killed when the runner dies, even by SIGKILL (Linux only; elsewhere the next run cleans);
+    leave Ctrl-C, which the terminal sends to the whole process group, to the runner, which ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 

@@ -395,7 +395,7 @@ class _Run:
         stages = plan_stages(notebooks)
         context = multiprocessing.get_context("spawn")  # papermill's kernels race for ZMQ ports in one process
         self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=max(map(len, stages)), mp_context=context,
-                                                           initializer=processes.die_with_parent)
+                                                           initializer=processes.worker_init)
         done = 0
         try:
             for stage in stages:

@@ -165,11 +165,12 @@ def probe_notebooks(tmp_path):
     return folder
 
 
-def start_probe_run(folder: Path, notebooks: Path, **env: str) -> subprocess.Popen:
+def start_probe_run(folder: Path, notebooks: Path, new_session: bool = False, **env: str) -> subprocess.Popen:
     environment = {**{k: v for k, v in os.environ.items() if k != "BNKPI_SMTP_PASSWORD"}, **env}
     return subprocess.Popen(BNKPI + ["run", "--notebook-dir", str(notebooks), "--output-dir", str(folder / "out"),
                                      "--processed-dir", str(folder / "proc")],
-                            cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=new_session)
 
 
 def probe_run(folder: Path, notebooks: Path, **env: str) -> tuple[int, str, str]:
@@ -273,6 +274,16 @@ def test_kills_and_signals_leave_the_last_good_run_readable_and_nothing_behind(t
     assert not live_processes_of(term_id)
     assert not [p for p in (folder / ".out.runs").iterdir() if p.name.startswith(".")]
     assert published(folder) == third
+
+    # 4b. Ctrl-C in a terminal: SIGINT to the whole process group -> exit 130, the same clean end
+    flag = tmp_path / "flag4b"
+    run4b = start_probe_run(folder, probe_notebooks, PROBE_SLEEP="60", PROBE_FLAG=str(flag), new_session=True)
+    wait_for(flag)
+    int_id = next(p.name for p in (folder / ".out.runs").iterdir() if p.name.startswith(".staging-"))[9:]
+    os.killpg(run4b.pid, signal.SIGINT)
+    out, err = run4b.communicate(timeout=30)
+    assert run4b.returncode == 130 and "stopped by SIGINT" in err and len(err.strip().splitlines()) == 1
+    assert not live_processes_of(int_id) and published(folder) == third
 
     # 5. the next run succeeds and leaves only the pair, its runs (at most 3 each) and the locks
     code, out, err = probe_run(folder, probe_notebooks, PROBE_VALUE="fifth")
