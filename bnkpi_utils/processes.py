@@ -35,6 +35,8 @@ def processes_of_run(run_id: str, not_before: int) -> list[int]:
     """Pids of live processes started with ``BNKPI_RUN_ID=run_id`` no earlier than ``not_before``."""
     marker = f"{RUN_ID_VARIABLE}={run_id}".encode()
     found = []
+    if not _PROC.is_dir():  # not Linux: the workers' parent-death signal is not there either; nothing to find
+        return found
     for entry in _PROC.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
