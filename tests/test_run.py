@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -285,9 +286,28 @@ def test_kills_and_signals_leave_the_last_good_run_readable_and_nothing_behind(t
     assert run4b.returncode == 130 and "stopped by SIGINT" in err and len(err.strip().splitlines()) == 1
     assert not live_processes_of(int_id) and published(folder) == third
 
-    # 5. the next run succeeds and leaves only the pair, its runs (at most 3 each) and the locks
-    code, out, err = probe_run(folder, probe_notebooks, PROBE_VALUE="fifth")
+    # 5. the next run succeeds and leaves only the pair, its runs (at most 3 each) and the locks; a reader
+    # polling the outputs throughout always finds a complete table, the old one and then the new one
+    seen, stop = [], threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(probe_value(folder))
+            except (OSError, ValueError) as exc:
+                seen.append(f"unreadable: {exc}")
+            stop.wait(0.002)
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    try:
+        code, out, err = probe_run(folder, probe_notebooks, PROBE_VALUE="fifth")
+    finally:
+        stop.set()
+        watcher.join()
     assert (code, err) == (0, "")
+    assert set(seen) == {"third", "fifth"} and seen[0] == "third" and seen[-1] == "fifth"
+    assert seen.index("fifth") > len(seen) - 1 - seen[::-1].index("third")  # no flip back
     assert probe_value(folder) == "fifth" and (folder / "proc" / "cleaning_log.txt").read_text() == "probe fifth"
     assert sorted(p.name for p in folder.iterdir()) == [".out.lock", ".out.runs", ".proc.lock", ".proc.runs",
                                                         "out", "proc"]
