@@ -53,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 
 clean-outputs:
-	rm -rf outputs outputs_failed data/processed mutants
+	rm -rf outputs .outputs.runs .outputs.lock outputs_failed data/processed data/.processed.runs data/.processed.lock mutants
