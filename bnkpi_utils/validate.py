@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import provinces
+from . import data_round, provinces
 from .io import RawFileError, RawTable, read_table
 from .numbers import NumberError, column_notation, notation_of, parse_number
 from .schema import MARKER_TAGS, TABLES, VINTAGE_RANK, DEFAULT_VINTAGE, Column, TableSpec
@@ -192,7 +192,7 @@ def read_and_type(path: Path, spec: TableSpec, is_supplement: bool, result: Vali
         problems.append(Problem(path.name, exc.row, "-", exc.message))
         return None
     header = table.header
-    missing = [c.name for c in spec.columns if c.name not in header]
+    missing = [c.name for c in spec.columns if c.name not in header and not c.may_be_absent]
     for name in missing:
         problems.append(Problem(table.name, 1, name,
                                 f"missing column {name!r}; the header must have: {', '.join(spec.column_names)}"))
@@ -330,7 +330,7 @@ def check_macro(df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
         texts.append(text)
     df = df.assign(year_start=starts, year_end=ends, vintage=vintages, tags=tag_lists, note_text=texts)
     # The same fact published more than once must say which vintage each row is.
-    for key, group in df.groupby(["region", "year", "indicator"], sort=False):
+    for key, group in df.groupby(["region", "year", "indicator", "territory"], sort=False):
         if len(group) < 2:
             continue
         units = set(group["unit"])
@@ -413,6 +413,21 @@ def check_mergers(df: pd.DataFrame, problems: list[Problem]) -> None:
                                 f"{len(missing)} of the 63 units are missing, e.g. {', '.join(missing[:3])}"))
 
 
+def check_territory(df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Fills ``territory`` by the default rule where it is empty; only a merged 2025 unit can be ``merged``."""
+    years = [parse_period(y)[1] for y in df["year"]]
+    filled = []
+    for (_, row), year in zip(df.iterrows(), years):
+        territory = row["territory"] if not blank(row["territory"]) else provinces.default_territory(row["region"], year)
+        if (territory == "merged" and row["region"] != provinces.NATION
+                and row["region"] not in provinces.PROVINCES_2025):
+            problems.append(Problem(row["_file"], int(row["_row"]), "territory",
+                                    f"{row['region']} is not a unit from 1 July 2025 (it is part of "
+                                    f"{provinces.MERGERS_2025.get(row['region'], '?')}): its territory can only be old"))
+        filled.append(territory)
+    return df.assign(territory=filled)
+
+
 def check_cross_tables(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
     framework, indicators = tables.get("pii_framework"), tables.get("pii_indicators")
     if framework is not None and indicators is not None and len(framework):
@@ -451,6 +466,8 @@ def validate_raw(raw_dir: Path) -> ValidationResult:
         if not frames:
             continue
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if "territory" in spec.column_names:
+            df = check_territory(df, result.problems)
         if spec.name == "macro":
             df = check_macro(df, result.problems)
         elif spec.name in CHECKS:
@@ -459,5 +476,6 @@ def validate_raw(raw_dir: Path) -> ValidationResult:
             _check_duplicates(df, spec, result.problems, [c for c in spec.column_names if c not in spec.key])
         result.tables[spec.name] = df
     check_cross_tables(result.tables, result.problems)
+    data_round.validate_reports(raw_dir, result)
     result.problems.sort(key=lambda p: (p.file, p.row, p.column))
     return result
