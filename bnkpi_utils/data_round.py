@@ -209,12 +209,30 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
                 cell.fill = input_fill
             if c > len(COLUMNS):
                 cell.fill = held_fill
-    for name, width in zip(keys, (16, 30, 60, 15, 7, 12, 22, 11, 45, 30, 14, 60)):
-        sheet.column_dimensions[chr(ord("A") + keys.index(name))].width = width
-    sheet.row_dimensions[2].height = 32
+    widths = dict(target_id=14, indicator=26, name_vi=48, region=13, year=6, value=11, unit=14, kind=10, source=34,
+                  note=18, held_value=16, held_source=40)
+    for name in keys:
+        sheet.column_dimensions[chr(ord("A") + keys.index(name))].width = widths[name]
+    sheet.row_dimensions[2].height = 60
+    wrapped = [keys.index(k) + 1 for k in ("name_vi", "held_source")]
     for r in range(3, last + 1):
-        sheet.cell(row=r, column=keys.index("name_vi") + 1).alignment = Alignment(wrap_text=True, vertical="top")
+        lines = 1
+        for c in wrapped:  # spreadsheets do not grow a row for wrapped text when exporting: set its height
+            cell = sheet.cell(row=r, column=c)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            lines = max(lines, -(-len(str(cell.value or "")) // int(widths[keys[c - 1]] * 1.1)))
+        sheet.row_dimensions[r].height = 15 * lines
+        for c in range(1, len(keys) + 1):
+            if c not in wrapped:
+                sheet.cell(row=r, column=c).alignment = Alignment(vertical="top")
     sheet.freeze_panes = "C3"
+    for page in (sheet,):  # printed or exported to PDF: one page wide, landscape, headers on every page
+        page.page_setup.orientation = "landscape"
+        page.page_setup.paperSize = page.PAPERSIZE_A4
+        page.page_setup.fitToWidth, page.page_setup.fitToHeight = 1, 0
+        page.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:2"
+    sheet.print_area = f"A1:{chr(ord('A') + len(keys) - 1)}{last}"
 
     def column(name: str) -> str:
         return chr(ord("A") + keys.index(name))
@@ -246,8 +264,12 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
     guide.append([])
     for line in guide_lines(agency, period):
         guide.append([line])
-    guide.column_dimensions["A"].width = 120
-    guide.column_dimensions["B"].width = 40
+        guide.merge_cells(start_row=guide.max_row, start_column=1, end_row=guide.max_row, end_column=2)
+    guide.column_dimensions["A"].width = 22
+    guide.page_setup.orientation = "landscape"
+    guide.page_setup.fitToWidth, guide.page_setup.fitToHeight = 1, 0
+    guide.sheet_properties.pageSetUpPr.fitToPage = True
+    guide.column_dimensions["B"].width = 110
     guide["A1"].font = guide["A2"].font = Font(bold=True)
     guide["B1"].font = Font(bold=True, size=13)
     guide["A4"].font = Font(bold=True, size=13)
