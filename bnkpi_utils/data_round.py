@@ -137,6 +137,15 @@ def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str) -
                              name_vi=entry["name_vi"], region="Bắc Ninh", year=year, value=None,
                              unit=entry["unit"], kind="estimate" if year == year_of_period else "actual", source="",
                              note=entry["note"], held_value=value, held_source=source))
+    out = pd.concat([pd.DataFrame(rows), statistics_office_rows(period)], ignore_index=True)
+    return out.sort_values(["agency", "indicator", "region", "year"], kind="stable").reset_index(drop=True)
+
+
+def statistics_office_rows(period: str) -> pd.DataFrame:
+    """The TFP series asked of the statistics office: the merged province up to the last full year, and the two
+    old provinces up to 2024."""
+    year_of_period, _ = check_period(period)
+    rows = []
     for indicator, unit, name in TFP_SERIES:
         for label, last in (("Bắc Ninh", year_of_period - 1), ("Bắc Ninh (cũ)", provinces.FIRST_MERGED_YEAR - 1),
                             ("Bắc Giang (cũ)", provinces.FIRST_MERGED_YEAR - 1)):
@@ -144,8 +153,7 @@ def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str) -
                 rows.append(dict(agency=STATISTICS_OFFICE, target_id="", indicator=indicator, name_vi=name,
                                  region=label, year=year, value=None, unit=unit, kind="actual", source="", note="",
                                  held_value=None, held_source=""))
-    out = pd.DataFrame(rows)
-    return out.sort_values(["agency", "indicator", "region", "year"], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(rows)
 
 
 def guide_lines(agency: str, period: str) -> list[str]:
@@ -167,7 +175,8 @@ def guide_lines(agency: str, period: str) -> list[str]:
         "7. Cột «Số liệu Sở KH&CN đang có» cho biết con số Sở đang dùng và nguồn của nó: nếu sai hoặc đã có số chính thức, "
         "hãy điền số đúng ở cột Giá trị.",
         "   Số liệu khác với số đang có không bị ghi đè mà được lưu thành một phiên bản mới, có ghi nguồn.",
-        "8. Có thể thêm dòng cho các năm khác (năm 2015–2030), chép mã chỉ tiêu, mã chỉ số và đơn vị từ dòng có sẵn.",
+        "8. Có thể thêm dòng cho các năm khác (2015–2030; chuỗi số liệu cho TFP từ 2010), chép mã chỉ tiêu, mã chỉ số "
+        "và đơn vị từ dòng có sẵn.",
         "9. Dòng chưa có số liệu: để trống Giá trị và Nguồn. Không điền số ước đoán.",
         "10. Lưu tệp (định dạng .xlsx, giữ tên trang «Số liệu») và gửi lại Sở KH&CN.",
         "",
@@ -243,9 +252,10 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
     kind_check = DataValidation(type="list", formula1='"' + ",".join(KINDS) + '"', allow_blank=True,
                                 showErrorMessage=True, errorTitle="Loại số liệu",
                                 error="actual (thực hiện), estimate (ước thực hiện) hoặc plan (kế hoạch).")
-    year_check = DataValidation(type="whole", operator="between", formula1=str(YEAR_LOW), formula2=str(YEAR_HIGH),
+    first_year = min([YEAR_LOW] + [int(y) for y in rows["year"]])
+    year_check = DataValidation(type="whole", operator="between", formula1=str(first_year), formula2=str(YEAR_HIGH),
                                 allow_blank=True, showErrorMessage=True, errorTitle="Năm",
-                                error=f"Năm từ {YEAR_LOW} đến {YEAR_HIGH}.")
+                                error=f"Năm từ {first_year} đến {YEAR_HIGH}.")
     region_check = DataValidation(type="list", formula1='"' + ",".join(REGION_LABELS) + '"', allow_blank=True,
                                   showErrorMessage=True, errorTitle="Địa bàn",
                                   error="Bắc Ninh (tỉnh mới, mọi năm), Bắc Ninh (cũ) hoặc Bắc Giang (cũ).")
@@ -416,13 +426,14 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
             elif indicator in units and indicator not in (by_id[target_id], base_indicator(by_id[target_id])):
                 bad("target_id", f"{target_id} is measured by {by_id[target_id]}, not {indicator}")
         year = None
+        low = TFP_FIRST_YEAR if indicator in TFP_UNITS else YEAR_LOW  # the TFP series reach back further
         try:
             year_value = parse_number(cells.get("year"))
-            if not float(year_value).is_integer() or not YEAR_LOW <= year_value <= YEAR_HIGH:
+            if not float(year_value).is_integer() or not low <= year_value <= YEAR_HIGH:
                 raise ValueError
             year = int(year_value)
         except (NumberError, ValueError, TypeError):
-            bad("year", f"the year must be a whole year {YEAR_LOW}–{YEAR_HIGH}, not {cells.get('year')!r}")
+            bad("year", f"the year must be a whole year {low}–{YEAR_HIGH}, not {cells.get('year')!r}")
         region = territory = None
         try:
             region, territory = parse_region(cells.get("region"), year)

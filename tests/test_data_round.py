@@ -248,6 +248,31 @@ def test_a_reported_value_that_differs_from_the_held_one_is_another_vintage(requ
                                f"kept 60 from the report of {PERIOD} over 53 [held]") for line in cleaned.log)
 
 
+def test_the_shipped_yearbook_template_is_the_statistics_office_workbook(raw_copy):
+    """Unfilled it is skipped; a filled row without source is located; filled rows join macro as [report]."""
+    template = raw_copy / "templates" / "yearbook_template.xlsx"
+    target = raw_copy / "reports" / PERIOD / "nien giam.xlsx"
+    target.parent.mkdir(parents=True)
+    shutil.copy(template, target)
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    assert result.tables["reports"].empty
+    rows = sheet_rows(target)
+    r10, r11 = (row_of(rows, "employment", y, "Bắc Ninh (cũ)") for y in (2010, 2011))
+    fill(target, target, {r10: dict(value=612.5, source="Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)"),
+                          r11: dict(value=615.0)})
+    result = validate_raw(raw_copy)
+    assert [str(p) for p in result.problems] == [
+        f"reports/{PERIOD}/nien giam.xlsx:{r11}:source: the value has no source: write the report's number and date"]
+    fill(target, target, {r11: dict(source="Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)")})
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems
+    macro = clean.clean_all(result).tables["macro"]
+    filled = macro[(macro["indicator"] == "employment") & (macro["region"] == "Bắc Ninh")
+                   & (macro["vintage"] == "report")]
+    assert filled[["year", "value", "territory"]].values.tolist() == [["2010", 612.5, "old"], ["2011", 615.0, "old"]]
+
+
 # --------------------------------------------------------------------------------------------- territory
 
 
