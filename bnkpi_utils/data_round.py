@@ -56,8 +56,9 @@ TFP_UNITS = {indicator: unit for indicator, unit, _ in TFP_SERIES}
 # asks for the count (the base series), in this unit.
 _DERIVED = re.compile(r"^(?P<base>.+?)_(?:growth_pct|increase_since_(?P<year>\d{4}))$")
 BASE_UNITS = {
-    "patent_applications": "Đơn",
-    "patent_grants": "Văn bằng",
+    # QĐ 123's patent growth targets grow KH 20's yearly counts: one reported count feeds both codes
+    "ip_applications_per_year": "Đơn đăng ký",
+    "patents_utility_solutions_per_year": "Sáng chế, giải pháp",
     "industrial_design_applications": "Đơn",
     "trademark_applications": "Đơn",
     "plant_variety_applications": "Đơn",
