@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import data_round, provinces
 from .io import write_table
-from .schema import ADDITIVE_INDICATORS, VINTAGE_RANK
+from .schema import ADDITIVE_INDICATORS, DEFAULT_VINTAGE, VINTAGE_RANK
 from .validate import ValidationResult, blank
 
 # A year-on-year change (100 × log-difference) this many points away from the median change of the five
@@ -243,7 +243,7 @@ def build_kpi(kpi: pd.DataFrame, pii: pd.DataFrame, macro: pd.DataFrame) -> pd.D
         indicator=annual["indicator"], region=annual["region"], year=annual["year_start"].astype(int),
         value=annual["value"].astype(float), unit=annual["unit"],
         kind=np.where(annual["vintage"].isin(["estimate", "early estimate"]), "estimate", "actual"),
-        source=annual["source"], origin="macro",
+        source=annual["source"], origin="macro", vintage=annual["vintage"],
         territory=annual["territory"] if "territory" in annual.columns else "")))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
     given = out["territory"].fillna("") if "territory" in out.columns else pd.Series("", index=out.index)
@@ -258,30 +258,35 @@ KPI_KEY = ["indicator", "region", "year", "kind", "territory"]
 def join_reports(kpi: pd.DataFrame, reports: pd.DataFrame | None, log: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The actuals with the values of the returned workbooks: (one row per fact, every vintage).
 
-    A reported value for a fact already held is another vintage, never an overwrite: the report (the latest
-    round first) is kept because it is the responsible agency's own statement; the held value stays in
-    ``alternatives`` and in the all-vintages table, and the log says which was kept over which.
+    Several publications of one fact (vintage tags in kpi_actuals' ``note``, and the returned reports) are all
+    kept; the highest-ranked vintage is used (``VINTAGE_RANK``: a report, the responsible agency's own statement,
+    first, the latest round first), the others stay in ``alternatives`` and in the all-vintages table, and the
+    log says which was kept over which whenever the values differ — never a silent overwrite.
     """
-    base = kpi.assign(vintage="held", report_period="")
+    base = kpi.copy()
+    base["vintage"] = base["vintage"].fillna(DEFAULT_VINTAGE) if "vintage" in base.columns else DEFAULT_VINTAGE
+    base["report_period"] = ""
     frames = [base]
     if reports is not None and len(reports):
         frames.append(data_round.report_kpi_rows(reports).assign(origin="report", vintage="report"))
     every = pd.concat(frames, ignore_index=True)
     every["unit_basis"] = [_unit_basis(r, y) for r, y in zip(every["region"], every["year"])]
-    every["_order"] = (every["vintage"] == "report").astype(int)
-    every = every.sort_values(KPI_KEY + ["_order", "report_period"], ascending=[True] * 5 + [False, False],
-                              kind="stable").drop(columns=["_order"])
+    every["_rank"] = every["vintage"].map(VINTAGE_RANK).fillna(-1)
+    every = every.sort_values(KPI_KEY + ["_rank", "report_period"], ascending=[True] * 5 + [False, False],
+                              kind="stable").drop(columns=["_rank"])
     chosen = []
     for key, group in every.groupby(KPI_KEY, sort=False):
         best = group.iloc[0].copy()
         others = group.iloc[1:]
         best["n_vintages"] = len(group)
-        best["alternatives"] = " | ".join(f"{_fmt(v)} ({s})" for v, s in zip(others["value"], others["source"]))
+        best["alternatives"] = " | ".join(f"{_fmt(v)} [{t}] ({s})" for v, t, s in
+                                          zip(others["value"], others["vintage"], others["source"]))
         differing = others[others["value"] != best["value"]]
         if len(differing):
             indicator, region, year, kind, territory = key
+            period = f" {best['report_period']}" if best["report_period"] else ""
             log.append(f"kpi: {indicator} {region} {year} {kind} ({territory} territory): kept {_fmt(best['value'])} "
-                       f"from the report of {best['report_period']} over " + "; ".join(
+                       f"[{best['vintage']}{period}] over " + "; ".join(
                            f"{_fmt(v)} [{t}{' ' + p if p else ''}]" for v, t, p in
                            zip(differing["value"], differing["vintage"], differing["report_period"])))
         chosen.append(best)

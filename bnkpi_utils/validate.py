@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -384,8 +384,20 @@ def check_targets(df: pd.DataFrame, problems: list[Problem]) -> None:
                                         f"target_year {row['target_year']} should be the period's last year {end}"))
 
 
-def check_kpi(df: pd.DataFrame, problems: list[Problem]) -> None:
-    _check_duplicates(df, TABLES["kpi_actuals"], problems, ["value", "unit"])
+def check_kpi(df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Checks kpi rows and adds ``vintage`` (the note's vintage tag, default official)."""
+    vintages = []
+    for _, row in df.iterrows():
+        tags, _ = parse_tags("" if blank(row["note"]) else str(row["note"]))
+        unknown = [t for t in tags if t not in VINTAGE_RANK and t not in MARKER_TAGS]
+        if unknown:
+            problems.append(Problem(row["_file"], int(row["_row"]), "note", f"unknown tag [{unknown[0]}]; allowed: "
+                                    + ", ".join(f"[{t}]" for t in list(VINTAGE_RANK) + list(MARKER_TAGS))))
+        vintages.append(next((t for t in tags if t in VINTAGE_RANK), DEFAULT_VINTAGE))
+    df = df.assign(vintage=vintages)
+    spec = TABLES["kpi_actuals"]
+    key = spec.key[:-1] + ("vintage", spec.key[-1])  # the same fact may come in several vintages
+    _check_duplicates(df, replace(spec, key=key), problems, ["value", "unit"])
     for _, row in df.iterrows():
         indicator = str(row["indicator"])
         if not _INDICATOR_NAME.match(indicator):
@@ -396,6 +408,7 @@ def check_kpi(df: pd.DataFrame, problems: list[Problem]) -> None:
                                     f"a percentage share must be 0–100, not {row['value']}"))
         if indicator.endswith("_rank") and (row["value"] < 1 or not float(row["value"]).is_integer()):
             problems.append(Problem(row["_file"], int(row["_row"]), "value", f"a rank is a whole number ≥ 1, not {row['value']}"))
+    return df
 
 
 def check_mergers(df: pd.DataFrame, problems: list[Problem]) -> None:
@@ -470,6 +483,8 @@ def validate_raw(raw_dir: Path) -> ValidationResult:
             df = check_territory(df, result.problems)
         if spec.name == "macro":
             df = check_macro(df, result.problems)
+        elif spec.name == "kpi_actuals":
+            df = check_kpi(df, result.problems)
         elif spec.name in CHECKS:
             CHECKS[spec.name](df, result.problems)
         elif len(df):
