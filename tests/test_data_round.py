@@ -127,7 +127,10 @@ def test_growth_and_increase_targets_ask_for_their_base_count(requests):
     base = [r for r in rows if r["indicator"] == "st_enterprises_startups"]
     assert base and "QD123-2.1g" in base[0]["target_id"] and "QD123-2.2g-1" in base[0]["target_id"]
     assert min(r["year"] for r in base) == 2020 and base[0]["unit"] == "Doanh nghiệp"
-    assert data_round.base_indicator("patent_applications_growth_pct") == "patent_applications"
+    assert data_round.base_indicator("ip_applications_per_year_growth_pct") == "ip_applications_per_year"
+    # one reported yearly count feeds KH 20's count target and QĐ 123's growth target
+    ip = [r for r in rows if r["indicator"] == "ip_applications_per_year"]
+    assert ip and ip[0]["target_id"] == "KH20-08, QD123-2.2dd-1" and ip[0]["unit"] == "Đơn đăng ký"
     assert data_round.base_indicator("grdp_growth_pct") is None
 
 
