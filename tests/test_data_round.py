@@ -241,12 +241,12 @@ def test_a_reported_value_that_differs_from_the_held_one_is_another_vintage(requ
     cleaned = clean.clean_all(result)
     kpi, every = cleaned.tables["kpi_actuals"], cleaned.tables["kpi_actuals_all_vintages"]
     fact = kpi[(kpi["indicator"] == "coverage_5g_pct") & (kpi["year"] == 2025)
-               & (kpi["kind"] == "actual")]
+               & (kpi["kind"] == "actual") & (kpi["region"] == "Bắc Ninh")]
     # three vintages: the department's document (53), a public page (54, [secondary]) and the report (60)
     assert len(fact) == 1 and fact["value"].iloc[0] == 60 and fact["n_vintages"].iloc[0] == 3
     assert fact["alternatives"].iloc[0].startswith("53 [official] (")
     both = every[(every["indicator"] == "coverage_5g_pct") & (every["year"] == 2025)
-                 & (every["kind"] == "actual")]
+                 & (every["kind"] == "actual") & (every["region"] == "Bắc Ninh")]
     assert sorted(both["value"]) == [held["value"], 54, 60]
     assert any(line.startswith("kpi: coverage_5g_pct Bắc Ninh 2025 actual (merged territory): "
                                f"kept 60 [report {PERIOD}] over 53 [official]; 54 [secondary]") for line in cleaned.log)
