@@ -224,7 +224,7 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
     for name in keys:
         sheet.column_dimensions[chr(ord("A") + keys.index(name))].width = widths[name]
     sheet.row_dimensions[2].height = 60
-    wrapped = [keys.index(k) + 1 for k in ("name_vi", "held_source")]
+    wrapped = [keys.index(k) + 1 for k in ("target_id", "indicator", "name_vi", "note", "held_source")]
     for r in range(3, last + 1):
         lines = 1
         for c in wrapped:  # spreadsheets do not grow a row for wrapped text when exporting: set its height
