@@ -139,6 +139,9 @@ def cmd_request(args: argparse.Namespace) -> int:
     except data_round.RoundError as exc:
         print(f"bnkpi request: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # an output folder that cannot be written
+        print(f"bnkpi request: cannot write the workbooks in {args.output_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     for path in paths:
         print(path)
     return EXIT_OK
