@@ -18,7 +18,7 @@ from bnkpi_utils import clean, data_round, provinces
 from bnkpi_utils import targets as tg
 from bnkpi_utils.validate import validate_raw
 
-from conftest import RAW, run_bnkpi
+from conftest import RAW, ROOT, run_bnkpi
 
 PERIOD = "2026-Q4"
 SOURCE = "Báo cáo số 99/BC-TEST ngày 15/12/2026 (số liệu thử nghiệm)"
@@ -340,8 +340,12 @@ def round_run(tmp_path_factory, requests):
     shutil.copytree(RAW, raw)
     agency_filling(requests, raw, "co quan.xlsx", corrected=True)
     values = statistics_office_filling(requests, raw)
+    notebooks = base / "notebooks"  # cleaning, TFP and targets: the PII notebook and the brief add nothing here
+    notebooks.mkdir()
+    for name in ("01_clean.ipynb", "03_tfp.ipynb", "04_targets.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
     result = run_bnkpi("run", "--raw-dir", str(raw), "--output-dir", str(base / "out"), "--processed-dir",
-                       str(base / "processed"), "--lang", "vi")
+                       str(base / "processed"), "--lang", "vi", "--notebook-dir", str(notebooks))
     return dict(result=result, out=base / "out", processed=base / "processed", values=values)
 
 
@@ -389,3 +393,16 @@ def test_a_filled_statistics_office_workbook_gives_the_merged_province_tfp(round
     period = periods[periods["region"].isin(set(rows["region"])) & (periods["period_start"] == 2021)
                      & (periods["period_end"] == 2025) & (periods["method"] == "cobb_douglas")]
     assert period["tfp_share_pct"].to_numpy() == pytest.approx([100 * g_tfp / g_y], abs=1e-5)
+
+
+def test_a_workbook_outside_a_period_folder_or_not_xlsx_is_located(requests, raw_copy):
+    (raw_copy / "reports" / "quy4").mkdir(parents=True)
+    shutil.copy(requests["so-khcn"], raw_copy / "reports" / "quy4" / "so-khcn.xlsx")
+    (raw_copy / "reports" / PERIOD).mkdir()
+    (raw_copy / "reports" / PERIOD / "so-khcn.csv").write_text("a,b\n", encoding="utf-8")
+    problems = [str(p) for p in validate_raw(raw_copy).problems]
+    assert problems == [
+        f"reports/{PERIOD}/so-khcn.csv:0:-: only .xlsx workbooks belong in reports/ (save the returned workbook as "
+        "Excel .xlsx)",
+        "reports/quy4/so-khcn.xlsx:0:-: a returned workbook belongs in reports/YYYY-QN/ (e.g. reports/2026-Q4/), "
+        "the period of the round"]
