@@ -199,6 +199,9 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
     sheet.append(list(LABELS_VI) + list(HELD_LABELS_VI))
     for _, row in rows.iterrows():
         sheet.append([None if pd.isna(row[k]) or row[k] == "" else row[k] for k in keys])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text from data stays text: "=…" never becomes a formula
     last = sheet.max_row
     spare = last + 200  # room for rows the agency adds: unlocked, validated
     grey, header_fill, held_fill, input_fill = Font(color="808080", size=9), PatternFill("solid", fgColor="DDEBF7"), \

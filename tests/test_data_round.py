@@ -406,3 +406,13 @@ def test_a_workbook_outside_a_period_folder_or_not_xlsx_is_located(requests, raw
         "Excel .xlsx)",
         "reports/quy4/so-khcn.xlsx:0:-: a returned workbook belongs in reports/YYYY-QN/ (e.g. reports/2026-Q4/), "
         "the period of the round"]
+
+
+def test_text_from_data_never_becomes_a_formula_in_a_workbook(tmp_path):
+    rows = pd.DataFrame([dict(target_id="X", indicator="x_pct", name_vi="=HYPERLINK(\"http://evil\")", region="Bắc Ninh",
+                              year=2025, value=None, unit="%", kind="actual", source="", note="", held_value=1.0,
+                              held_source="=1+1")])
+    path = data_round.write_workbook(rows, "Sở KH&CN", PERIOD, tmp_path / "x.xlsx")
+    sheet = load_workbook(path)[data_round.SHEET]
+    assert sheet["C3"].data_type == "s" and sheet["C3"].value.startswith("=HYPERLINK")
+    assert sheet["L3"].data_type == "s"
