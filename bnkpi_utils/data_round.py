@@ -465,6 +465,8 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
         kind = str(cells.get("kind") or "").strip()
         if kind not in KINDS:
             bad("kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        elif indicator in TFP_UNITS and kind != "actual":
+            bad("kind", "the TFP series take realised figures only (kind actual): leave estimates and plans out")
         source = "" if _blank(cells.get("source")) else str(cells["source"]).strip()
         if not source:
             bad("source", "the value has no source: write the report's number and date")
@@ -560,7 +562,7 @@ def report_kpi_rows(reports: pd.DataFrame) -> pd.DataFrame:
 
 def report_macro_rows(reports: pd.DataFrame) -> pd.DataFrame:
     """The statistics office's series as macro rows, vintage ``[report]``."""
-    rows = reports[reports["indicator"].isin(list(TFP_UNITS)) & (reports["kind"] == "actual")]
+    rows = reports[reports["indicator"].isin(list(TFP_UNITS))]  # validation accepts only kind actual here
     return pd.DataFrame(dict(region=rows["region"], year=rows["year"].astype(int).astype(str),
                              indicator=rows["indicator"], value=rows["value"].astype(float), unit=rows["unit"],
                              source=cited_source(rows), note=("[report] " + rows["note"]).str.strip(),
