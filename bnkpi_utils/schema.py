@@ -220,9 +220,9 @@ TABLES: dict[str, TableSpec] = {
             Column("unit", "text"),
             Column("kind", "enum", allowed=KPI_KINDS),
             SOURCE,
-            TERRITORY,
             # may open with a vintage tag, as in macro.csv: two publications of one fact are kept as vintages
             Column("note", "text", required=False, may_be_absent=True),
+            TERRITORY,
         ),
         key=("indicator", "region", "year", "territory", "kind"),
         supplements=True,

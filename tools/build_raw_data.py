@@ -365,7 +365,7 @@ MIRRORS = {
     "123docz.net": "VECOM, Báo cáo Chỉ số Thương mại điện tử (EBI), as excerpted from a 2019 provincial journal",
 }
 PUBLIC_ACTUALS_FILE = "kpi_actuals_public_2026-11.csv"
-PUBLIC_HEADER = ["indicator", "region", "year", "value", "unit", "kind", "source", "territory", "note"]
+PUBLIC_HEADER = ["indicator", "region", "year", "value", "unit", "kind", "source", "note", "territory"]
 _VINTAGE = ("revised", "official", "preliminary", "estimate", "secondary", "early estimate", "alternative")
 
 
