@@ -36,13 +36,13 @@ MAX_ARCHIVE_BYTES = 1_500_000
 DEFAULT_FROM = "bnkpi@localhost"
 
 STATUS_LABELS = {
-    "vi": {"achieved": "Đã đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ", "off_track": "Chệch hướng",
-           "insufficient_data": "Chưa đủ số liệu"},
-    "en": {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-           "insufficient_data": "Insufficient data"},
+    "vi": {"achieved": "Đã đạt", "not_achieved": "Không đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ",
+           "off_track": "Chệch hướng", "not_comparable": "Không so sánh được", "insufficient_data": "Chưa đủ số liệu"},
+    "en": {"achieved": "Achieved", "not_achieved": "Not achieved", "on_track": "On track", "at_risk": "At risk",
+           "off_track": "Off track", "not_comparable": "Not comparable", "insufficient_data": "Insufficient data"},
 }
-STATUS_COLOURS = {"achieved": "#2e7d32", "on_track": "#66bb6a", "at_risk": "#e07b00", "off_track": "#c62828",
-                  "insufficient_data": "#9aa5b1"}
+STATUS_COLOURS = {"achieved": "#2e7d32", "not_achieved": "#8e0000", "on_track": "#66bb6a", "at_risk": "#e07b00",
+                  "off_track": "#c62828", "not_comparable": "#6d6d6d", "insufficient_data": "#9aa5b1"}
 
 TEXT = {
     "vi": dict(

@@ -193,12 +193,12 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
     return fig
 
 
-STATUS_COLOURS = {"achieved": GREEN, "on_track": "#66bb6a", "at_risk": ORANGE, "off_track": RED,
-                  "insufficient_data": GREY}
-STATUS_VI = {"achieved": "Đã đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ", "off_track": "Chệch hướng",
-             "insufficient_data": "Chưa đủ số liệu"}
-STATUS_EN = {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-             "insufficient_data": "Insufficient data"}
+STATUS_COLOURS = {"achieved": GREEN, "not_achieved": "#8e0000", "on_track": "#66bb6a", "at_risk": ORANGE,
+                  "off_track": RED, "not_comparable": "#6d6d6d", "insufficient_data": GREY}
+STATUS_VI = {"achieved": "Đã đạt", "not_achieved": "Không đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ",
+             "off_track": "Chệch hướng", "not_comparable": "Không so sánh được", "insufficient_data": "Chưa đủ số liệu"}
+STATUS_EN = {"achieved": "Achieved", "not_achieved": "Not achieved", "on_track": "On track", "at_risk": "At risk",
+             "off_track": "Off track", "not_comparable": "Not comparable", "insufficient_data": "Insufficient data"}
 
 
 def status_overview(counts: pd.DataFrame, lang: str = "vi"):
