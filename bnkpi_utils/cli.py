@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--dry-run", action="store_true", help="print what would be sent, send nothing")
     _add_smtp_options(send, required=True)
 
+    request = sub.add_parser("request", help="write the quarterly data round's workbooks, one per agency")
+    request.add_argument("--period", required=True, help="the round, e.g. 2026-Q4")
+    request.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
+    request.add_argument("--output-dir", type=Path, default=config.OUTPUT_DIR,
+                         help="writes OUTPUT/requests/PERIOD/<agency>.xlsx (default: outputs)")
+    request.add_argument("--agency", help="only this agency's workbook (name as in targets.csv, or its file name)")
+
     validate = sub.add_parser("validate", help="check the raw data and list every problem")
     validate.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
     return parser
@@ -148,6 +155,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_request(args: argparse.Namespace) -> int:
+    from . import clean, data_round
+
+    try:
+        data_round.check_period(args.period)
+    except data_round.RoundError as exc:
+        print(f"bnkpi request: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    validated = validate_raw(args.raw_dir)
+    if validated.problems:
+        for problem in validated.problems:
+            print(problem, file=sys.stderr)
+        print(f"bnkpi request: {len(validated.problems)} problem(s) in {args.raw_dir}: correct them first "
+              "(the workbooks show the values already held)", file=sys.stderr)
+        return EXIT_INVALID_DATA
+    tables = clean.clean_all(validated).tables
+    try:
+        paths = data_round.write_requests(tables["targets"], tables["kpi_actuals"], args.period, args.output_dir,
+                                          agency=args.agency)
+    except data_round.RoundError as exc:
+        print(f"bnkpi request: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # an output folder that cannot be written
+        print(f"bnkpi request: cannot write the workbooks in {args.output_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace, password: str | None) -> int:
     os.environ.setdefault("TQDM_DISABLE", "1")
     if args.send:
@@ -184,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "validate":
         return cmd_validate(args)
+    if args.command == "request":
+        return cmd_request(args)
     if args.command == "send":
         return _send_briefs(args, args.output_dir, password, dry_run=args.dry_run)
     return cmd_run(args, password)

@@ -766,23 +766,6 @@ def history(targets: pd.DataFrame) -> pd.DataFrame:
     return targets.loc[revised, cols].sort_values(["indicator", "target_year", "issued"]).reset_index(drop=True)
 
 
-def coverage(assessment: pd.DataFrame) -> pd.DataFrame:
-    """How many current targets have no monitoring data at all, by responsible agency."""
-    df = assessment.copy()
-    df["agency"] = df["agency"].replace("", "(không giao cụ thể)").fillna("(không giao cụ thể)")
-    df["no_data"] = df["n_points"] == 0
-    df["one_point"] = df["n_points"] == 1
-    df["two_or_more"] = df["n_points"] >= 2
-    out = df.groupby("agency").agg(targets=("target_id", "size"), no_data=("no_data", "sum"),
-                                   one_point=("one_point", "sum"), two_or_more=("two_or_more", "sum"))
-    out["no_data_pct"] = (100 * out["no_data"] / out["targets"]).round(1)
-    out = out.sort_values(["no_data", "targets"], ascending=False).reset_index()
-    total = pd.DataFrame([dict(agency="Tổng cộng", targets=out["targets"].sum(), no_data=out["no_data"].sum(),
-                               one_point=out["one_point"].sum(), two_or_more=out["two_or_more"].sum(),
-                               no_data_pct=round(100 * out["no_data"].sum() / out["targets"].sum(), 1))])
-    return pd.concat([out, total], ignore_index=True)
-
-
 def status_counts(assessment: pd.DataFrame) -> pd.DataFrame:
     counts = assessment["status"].value_counts().reindex(STATUSES, fill_value=0)
     return counts.rename_axis("status").reset_index(name="targets")
