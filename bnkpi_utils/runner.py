@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import config
+from . import annex, config, params
 from .io import sha256_of
 from .validate import Problem, validate_raw
 
@@ -37,7 +37,7 @@ EXIT_LOCKED = 3
 EXIT_USAGE = 64
 
 REPORTED_PACKAGES = ("bnkpi", "pandas", "numpy", "papermill", "nbclient", "nbformat", "ipykernel", "openpyxl",
-                     "matplotlib", "statsmodels", "jinja2", "css-inline")
+                     "matplotlib", "seaborn", "statsmodels", "jinja2", "css-inline", "nbconvert")
 
 
 class RunError(Exception):
@@ -142,8 +142,13 @@ def run_pipeline(
     lang: str = "vi",
     notebook_dir: Path = config.NOTEBOOKS_DIR,
     progress: Callable[[str], None] = lambda message: None,
+    analysis: dict[str, object] | None = None,
 ) -> RunResult:
-    """Run every notebook; raises RunError (with its exit code) when the run cannot complete."""
+    """Run every notebook; raises RunError (with its exit code) when the run cannot complete.
+
+    ``analysis`` overrides analysis parameters (params.DEFAULTS); each notebook gets the ones it declares.
+    """
+    analysis = params.resolve(analysis)
     raw_dir, processed_dir, output_dir = Path(raw_dir).resolve(), Path(processed_dir).resolve(), Path(output_dir).resolve()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     started = _now()
@@ -185,7 +190,8 @@ def run_pipeline(
             "package_versions": package_versions(),
             "raw_inputs": {str(p.relative_to(raw_dir)): sha256_of(p) for p in sorted(validated.files)},
             "parameters": {**parameters, "processed_dir": str(processed_dir), "output_dir": str(output_dir),
-                           "kernel_name": config.KERNEL_NAME, "notebook_dir": str(Path(notebook_dir).resolve())},
+                           "kernel_name": config.KERNEL_NAME, "notebook_dir": str(Path(notebook_dir).resolve()),
+                           "analysis": analysis},
             "notebooks": [],
         }
         for note in validated.notes:
@@ -196,7 +202,7 @@ def run_pipeline(
             for stage in stages:
                 label = " + ".join(nb.name for nb in stage)
                 say(f"[{done + 1}/{len(notebooks)}] {label}" + (" (concurrently)" if len(stage) > 1 else ""))
-                results = _execute_stage(stage, stage_out / "notebooks", parameters)
+                results = _execute_stage(stage, stage_out / "notebooks", parameters, analysis)
                 failure = None
                 for notebook, result in zip(stage, results):
                     for line in result["stderr"]:  # kernel warnings: in run.log, not on the terminal
@@ -205,11 +211,12 @@ def run_pipeline(
                         failure = failure or (notebook, result)
                         continue
                     manifest["notebooks"].append({"notebook": notebook.name, "seconds": result["seconds"],
-                                                  "status": "ok"})
+                                                  "status": "ok", "parameters": params.declared(notebook)})
                     say(f"    {notebook.name} done in {result['seconds']} s")
                 if failure:
                     raise _NotebookFailed(*failure)
                 done += len(stage)
+            annex.export_annex(stage_out / "notebooks", stage_out / "briefs" / "annex")
         except Exception as exc:  # a notebook error, a dead kernel, a full disk
             failed_dir = output_dir.parent / f"{output_dir.name}_failed" / run_id
             failed_dir.mkdir(parents=True, exist_ok=True)
@@ -287,13 +294,14 @@ def _execute_one(notebook: Path, output: Path, parameters: dict) -> dict:
     return result
 
 
-def _execute_stage(stage: list[Path], folder: Path, parameters: dict) -> list[dict]:
+def _execute_stage(stage: list[Path], folder: Path, parameters: dict, analysis: dict) -> list[dict]:
+    values = [{**parameters, **params.for_notebook(nb, analysis)} for nb in stage]
     if len(stage) == 1:
-        return [_execute_one(stage[0], folder / stage[0].name, parameters)]
+        return [_execute_one(stage[0], folder / stage[0].name, values[0])]
     # separate processes, not threads: papermill's kernels race for ZMQ ports inside one process
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=len(stage), mp_context=context) as pool:
-        futures = [pool.submit(_execute_one, nb, folder / nb.name, parameters) for nb in stage]
+        futures = [pool.submit(_execute_one, nb, folder / nb.name, v) for nb, v in zip(stage, values)]
         return [f.result() for f in futures]
 
 
