@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bnkpi-installed
+LAB_STAMP := $(VENV)/.bnkpi-lab-installed
+# Extra options for `make lab`, e.g. LAB_ARGS="--ip=0.0.0.0 --port=8890"; as root --allow-root is added.
+LAB_ARGS ?= --no-browser --ip=127.0.0.1
 CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
@@ -13,6 +16,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name bnkpi --display-name "Python (bnkpi)" >/dev/null
+	@# nbstripout as the git filter named in .gitattributes: notebooks are committed without outputs, whatever
+	@# Lab saved on disk (--keep-id: cell ids stay stable, so diffs show only real edits)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id'; \
+		git config filter.nbstripout.smudge cat; \
+		git config filter.nbstripout.required true; \
+		git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout -t --keep-id'; \
+	fi
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -33,16 +44,22 @@ run: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/bnkpi validate
 
+# The unit and end-to-end tests, then every notebook through nbval (see [tool.pytest.ini_options]).
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-# JupyterLab for researchers (not needed by `make run`/`make test`): opens notebooks/ with the bnkpi kernel.
-lab: $(STAMP)
+# JupyterLab for researchers (not needed by `make run`/`make test`): serves the repository root (notebooks,
+# outputs, outputs_scratch, data) and opens notebooks/. Installs once (stamp), so later starts work offline.
+$(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 
 clean-outputs:
-	rm -rf outputs outputs_failed data/processed
+	rm -rf outputs outputs_failed outputs_scratch data/processed
