@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@# nbstripout as the git filter named in .gitattributes: notebooks are committed without outputs, whatever
 	@# Lab saved on disk (--keep-id: cell ids stay stable, so diffs show only real edits)
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id'; \
+		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution"'; \
 		git config filter.nbstripout.smudge cat; \
 		git config filter.nbstripout.required true; \
 		git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout -t --keep-id'; \

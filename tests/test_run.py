@@ -84,16 +84,3 @@ def test_second_run_exits_3_while_the_lock_is_held(tmp_path):
 def test_usage_error_is_not_confused_with_invalid_data():
     result = run_bnkpi("run", "--lang", "fr")
     assert result.returncode == 64
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_contract(path):
-    import papermill as pm
-
-    nb = nbformat.read(path, as_version=4)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    assert nb.metadata["kernelspec"]["name"] == "bnkpi"
-    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
-    params = pm.inspect_notebook(str(path))
-    assert set(params) == {"raw_dir", "processed_dir", "output_dir", "lang"}
