@@ -1,4 +1,4 @@
-"""The `bnkpi` command: `bnkpi run` and `bnkpi validate` (DESIGN.md, "Running — contract").
+"""The `bnkpi` command: `bnkpi run` and `bnkpi validate` (docs/contracts.md, "Running — contract").
 
 Exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems; 3 another run
 holds the lock; 4 sending the brief failed; 64 the command line is wrong.
