@@ -9,12 +9,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+from jinja2 import DictLoader
 from nbconvert import HTMLExporter
+
+# nbconvert's "lab" page without the scripts it loads from a CDN (require.js, MathJax, mermaid): the annex has
+# no code, no formulas to typeset, and must open offline like the brief.
+_OFFLINE = DictLoader({"annex.html.j2": """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""})
 
 
 def exporter() -> HTMLExporter:
     """HTML without input cells or prompts; images embedded, so one file per notebook works offline."""
-    html = HTMLExporter(template_name="lab")
+    html = HTMLExporter(template_name="lab", extra_loaders=[_OFFLINE], template_file="annex.html.j2")
     html.exclude_input = True
     html.exclude_input_prompt = True
     html.exclude_output_prompt = True

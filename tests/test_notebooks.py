@@ -180,6 +180,7 @@ def test_run_exports_the_annex_without_code(good_run):
     assert "Chỉ số Đổi mới sáng tạo" in page  # the narrative
     assert "notebook_setup(" not in page and "write_table(" not in page  # no code cells
     assert page.count("data:image/png;base64") >= 3  # the inline charts, embedded
+    assert "<script src=" not in page  # opens offline: no require.js or MathJax from a CDN
 
 
 def test_executed_notebooks_show_their_charts_inline(good_run):
