@@ -28,12 +28,13 @@ INDEPENDENT_PREFIXES = ("02_", "03_", "04_")
 # Per-cell timeout for scheduled runs: a hung cell must not block cron forever.
 CELL_TIMEOUT_SECONDS = 600
 
-# What each notebook leaves behind for the later ones: (folder, a file it always writes).
+# What each notebook leaves behind for the later ones: (folder, files it always writes); {lang} is each language
+# of the run, so a brief asked in English finds English charts (or says which notebook to rerun).
 PRODUCES = {
-    "01_clean": ("processed", "targets.csv"),
-    "02_pii": ("tables", "pii_trajectory.csv"),
-    "03_tfp": ("tables", "tfp_periods.csv"),
-    "04_targets": ("tables", "targets_assessment.csv"),
+    "01_clean": ("processed", ("targets.csv",)),
+    "02_pii": ("tables", ("pii_trajectory.csv", "../figures/pii_rank_history_{lang}.png")),
+    "03_tfp": ("tables", ("tfp_periods.csv", "../figures/tfp_shares_{lang}.png")),
+    "04_targets": ("tables", ("targets_assessment.csv", "../figures/targets_key_{lang}.png")),
 }
 
 
@@ -82,12 +83,15 @@ class NotebookInputMissing(RuntimeError):
 def require(dirs: NotebookDirs, after: tuple[str, ...]) -> None:
     """Stop with the name of the notebook to run first when an input written by ``after`` is missing."""
     for notebook in after:
-        folder, name = PRODUCES[notebook]
-        path = (dirs.processed if folder == "processed" else dirs.tables) / name
-        if not path.exists():
-            raise NotebookInputMissing(
-                f"{path} does not exist yet: run notebooks/{notebook}.ipynb first with the same folders "
-                f"(or `bnkpi run`, which runs every notebook in order).")
+        folder, names = PRODUCES[notebook]
+        for name in names:
+            for lang in dirs.langs if "{lang}" in name else [None]:
+                path = ((dirs.processed if folder == "processed" else dirs.tables) / name.format(lang=lang)).resolve()
+                if not path.exists():
+                    with_lang = f" and lang = \"{lang}\" (or \"all\")" if lang else ""
+                    raise NotebookInputMissing(
+                        f"{path} does not exist yet: run notebooks/{notebook}.ipynb first with the same folders"
+                        f"{with_lang} (or `bnkpi run`, which runs every notebook in order).")
 
 
 YEAR_COLUMN = re.compile(r"(^|_)(year|edition|period_start|period_end)(_|$)")

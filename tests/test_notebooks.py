@@ -157,6 +157,13 @@ def test_a_notebook_run_too_early_names_the_notebook_to_run_first(tmp_path):
     config.require(dirs, ("01_clean",))
     with pytest.raises(config.NotebookInputMissing, match="04_targets"):
         config.require(dirs, ("04_targets",))
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "pii_trajectory.csv").write_text("x\n")
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "pii_rank_history_vi.png").write_bytes(b"")
+    config.require(dirs._replace(langs=["vi"]), ("02_pii",))
+    with pytest.raises(config.NotebookInputMissing, match='02_pii.ipynb first with the same folders and lang = "en"'):
+        config.require(dirs._replace(langs=["vi", "en"]), ("02_pii",))  # a brief in English needs English charts
     assert config.NotebookInputMissing("m")._render_traceback_() == ["NotebookInputMissing: m"]
 
 
