@@ -9,7 +9,17 @@ LAB_ARGS ?= --no-browser --ip=127.0.0.1
 CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: setup run test validate bench browser lab clean-outputs
+.PHONY: help setup run test validate bench browser lab clean-outputs
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run            set up .venv (once) and run the whole pipeline (bnkpi run)"
+	@echo "make test           set up, then the test suite and every notebook through nbval"
+	@echo "make lab            JupyterLab at the repository root for researchers (LAB_ARGS=... for options)"
+	@echo "make validate       check the raw data (bnkpi validate)"
+	@echo "make setup          only the set-up: .venv, the package, the bnkpi kernel, the nbstripout git filter"
+	@echo "make bench          time a cold run against the notebooks' code in one process"
+	@echo "make clean-outputs  delete outputs/, outputs_failed/, outputs_scratch/ and data/processed/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +48,6 @@ browser:
 
 run: $(STAMP)
 	$(BIN)/bnkpi run
-	@echo "Outputs: $(CURDIR)/outputs (tables/, figures/, briefs/, notebooks/, manifest.json, run.log)"
-	@echo "Processed data: $(CURDIR)/data/processed"
 
 validate: $(STAMP)
 	$(BIN)/bnkpi validate
