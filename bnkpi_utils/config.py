@@ -109,10 +109,10 @@ def readable(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _display_settings() -> None:
-    """Once per kernel: whole text columns, two decimals, integer years (F11 of the researcher review)."""
+    """Once per kernel: whole text columns, three decimals at most, integer years."""
     pd.set_option("display.max_colwidth", None)
     pd.set_option("display.max_columns", 40)
-    pd.set_option("display.precision", 2)
+    pd.set_option("display.precision", 3)  # 3: a reconciling α of 0.428 must not read as 0.43
     try:
         ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821 - defined only inside IPython
     except NameError:
