@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bnkpi-installed
 LAB_STAMP := $(VENV)/.bnkpi-lab-installed
+# What a run adds to a notebook besides outputs (papermill timings, the kernel's version details): not committed.
+STRIP_KEYS := metadata.papermill cell.metadata.papermill cell.metadata.execution \
+	$(addprefix metadata.language_info.,codemirror_mode file_extension mimetype nbconvert_exporter pygments_lexer version)
 # Extra options for `make lab`, e.g. LAB_ARGS="--ip=0.0.0.0 --port=8890"; as root --allow-root is added.
 LAB_ARGS ?= --no-browser --ip=127.0.0.1
 CHROMIUM := /usr/bin/chromium
@@ -29,7 +32,7 @@ $(STAMP): pyproject.toml
 	@# nbstripout as the git filter named in .gitattributes: notebooks are committed without outputs, whatever
 	@# Lab saved on disk (--keep-id: cell ids stay stable, so diffs show only real edits)
 	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id --extra-keys "metadata.papermill cell.metadata.papermill cell.metadata.execution"'; \
+		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id --extra-keys "$(STRIP_KEYS)"'; \
 		git config filter.nbstripout.smudge cat; \
 		git config filter.nbstripout.required true; \
 		git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout -t --keep-id'; \
