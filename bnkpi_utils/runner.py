@@ -148,7 +148,8 @@ def run_pipeline(
 
     ``analysis`` overrides analysis parameters (params.DEFAULTS); each notebook gets the ones it declares.
     """
-    analysis = params.resolve(analysis)
+    overrides = dict(analysis or {})
+    analysis = params.resolve(overrides)
     raw_dir, processed_dir, output_dir = Path(raw_dir).resolve(), Path(processed_dir).resolve(), Path(output_dir).resolve()
     run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     started = _now()
@@ -174,6 +175,10 @@ def run_pipeline(
         notebooks = discover_notebooks(notebook_dir)
         if not notebooks:
             raise RunError(EXIT_FAILED, f"No notebooks (NN_name.ipynb) were found in {notebook_dir}.")
+        unused = sorted(set(overrides) - {name for nb in notebooks for name in params.declared(nb)})
+        if unused:  # a value no notebook would read must not be recorded as if it had been used
+            raise RunError(EXIT_USAGE, f"No notebook in {notebook_dir} declares the parameter(s) {', '.join(unused)} "
+                                       "in its parameters cell. Nothing was run.")
         ensure_kernel()
         parameters = dict(raw_dir=str(raw_dir), processed_dir="", output_dir="", lang=lang)
         stage_out = output_dir.parent / f".{output_dir.name}.staging-{run_id}"

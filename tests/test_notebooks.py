@@ -116,6 +116,17 @@ def test_unknown_parameter_is_a_usage_error_before_anything_runs(capsys, tmp_pat
     assert not (tmp_path / "o").exists()
 
 
+def test_a_parameter_no_notebook_reads_is_refused(capsys, tmp_path):
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    shutil.copy(ROOT / "notebooks" / "02_pii.ipynb", notebooks)  # declares region, mc_draws, mc_seed; not alpha
+    argv = ["run", "--notebook-dir", str(notebooks), "--output-dir", str(tmp_path / "o"), "--processed-dir",
+            str(tmp_path / "p")]
+    assert cli.main(argv + ["--param", "alpha=0.35"]) == 64
+    assert "declares the parameter(s) alpha" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists() and not (tmp_path / "p").exists()
+
+
 def test_manifest_records_the_analysis_parameters(good_run):
     manifest = json.loads((good_run["output"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["analysis"] == params.DEFAULTS
