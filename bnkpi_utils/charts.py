@@ -326,10 +326,10 @@ def rank_intervals(ranks: pd.DataFrame, province: str, draws: int, seed: int, la
     fig, ax = new_figure(max(3.0, 0.22 * len(shown) + 1.2))
     colours = [BLUE if unit == province else GREY for unit in shown["unit"]]
     ax.hlines(shown["unit"], shown["rank_p05"], shown["rank_p95"], colors=colours, linewidth=3)
-    sns.scatterplot(x=shown["median_rank"], y=shown["unit"], hue=shown["unit"] == province, palette=[GREY, BLUE],
+    sns.scatterplot(x=shown["median_rank"], y=shown["unit"], hue=shown["unit"] == province, palette={False: GREY, True: BLUE},
                     legend=False, ax=ax, s=40, zorder=3)
     sns.scatterplot(x=shown["nominal_rank"], y=shown["unit"], marker="|", color="black", s=120, ax=ax, zorder=4)
-    ax.invert_yaxis()
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # the best median rank on top, whatever seaborn did to the axis
     ax.set_xlabel("thứ hạng" if lang != "en" else "rank")
     ax.set_ylabel("")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))

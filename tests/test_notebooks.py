@@ -217,6 +217,9 @@ def test_rank_intervals_label_the_draws_and_seed():
                           "rank_p05": [1.0, 1.0, 2.0], "rank_p95": [2.0, 3.0, 3.0]})
     fig = charts.rank_intervals(ranks, "Bắc Ninh", 10_000, 7, "vi")
     assert fig.axes[0].get_title(loc="left") == "Độ bất định của thứ hạng PII (10.000 lần Monte Carlo, seed 7)"
+    bottom, top = fig.axes[0].get_ylim()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][0] == "A" and top < bottom  # rank 1 on top
+    charts.rank_intervals(ranks[ranks.unit != "Bắc Ninh"], "Bắc Ninh", 10, 1, "vi")  # province outside the top
     assert charts.rank_intervals(ranks, "Bắc Ninh", 10_000, 7, "en").axes[0].get_title(loc="left").endswith(
         "(10,000 Monte Carlo draws, seed 7)")
 
