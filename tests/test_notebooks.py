@@ -277,3 +277,13 @@ def test_make_lab_installs_once_and_works_as_root():
     assert "pip install" not in lab.split("\n\n")[0]  # the install is behind its own stamp
     assert "--allow-root" in lab and "root_dir=$(CURDIR)" in lab
     assert shutil.which("git") is None or "nbstripout" in makefile
+
+
+def test_user_facing_files_point_only_inside_the_repository():
+    """Users never see the design folder beside the repository: the contracts live in docs/."""
+    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "bnkpi_utils").glob("*.py")),
+             *NOTEBOOKS]
+    offending = [f"{p.relative_to(ROOT)}:{n}" for p in files
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                 if "../shared" in line or "DESIGN.md" in line]
+    assert not offending, f"references to a file outside the repository: {offending}"
