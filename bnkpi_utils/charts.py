@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # no display in cron or CI
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, papermill, nbval), where charts are also shown inline."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
+if not _in_notebook():
+    matplotlib.use("Agg")  # no display in cron or CI; a Jupyter kernel keeps its inline backend
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
@@ -49,9 +59,14 @@ def label(value: float, decimals: int, lang: str) -> str:
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
+    """Write the PNG; in a notebook also show the chart inline. The figure is closed either way (memory)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches=None, facecolor="white")
+    if _in_notebook():
+        from IPython.display import display
+
+        display(fig)
     plt.close(fig)
     return path
 
@@ -260,4 +275,88 @@ def key_targets(panels: list[dict], lang: str = "vi"):
         plt.Line2D([], [], marker="*", color=RED, markersize=11, linestyle=":", label=names[3]),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------- seaborn charts
+# Statistical views for researchers (notebooks and the annex); seaborn draws the heat maps and interval plots
+# on the same figure size and fonts as the e-mail charts above.
+
+
+def _seaborn():
+    import seaborn as sns  # no sns.set_theme(): it would restyle every later chart of the kernel
+
+    return sns
+
+
+def _footnote(ax, text: str) -> None:
+    ax.annotate(text, xy=(1, 0), xycoords="axes fraction", xytext=(0, -34), textcoords="offset points",
+                ha="right", va="top", fontsize=8, color="#555")
+
+
+def pillar_heatmap(profile: pd.DataFrame, province: str, n_units: dict[int, int], lang: str = "vi"):
+    """The province's seven pillar scores by edition as a heat map; each edition labelled with its scale.
+
+    Scores are min–max scores within an edition (63 units to 2024, 34 from 2025), so colours compare pillars
+    within a column; across columns only where the scale is the same.
+    """
+    sns = _seaborn()
+    fig, ax = new_figure(4.0)
+    names = PILLAR_LABELS_EN if lang == "en" else PILLAR_LABELS_VI
+    data = profile.astype(float)
+    data.index = [f"{p} {names.get(p, '').replace(chr(10), ' ')}".strip() for p in data.index]
+    units = "units" if lang == "en" else "đơn vị"
+    data.columns = [f"{e}\n({n_units.get(e, '?')} {units})" for e in profile.columns]
+    annot = data.map(lambda v: "" if pd.isna(v) else label(v, 1, lang))
+    sns.heatmap(data, annot=annot, fmt="", cmap="Blues", vmin=0, vmax=100, linewidths=0.5, ax=ax,
+                cbar_kws={"label": "điểm (0–100)" if lang != "en" else "score (0–100)"})
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"{province}: điểm 7 trụ cột PII qua các kỳ" if lang != "en"
+                 else f"{province}: the seven PII pillars by edition")
+    _footnote(ax, "Điểm chỉ so sánh được giữa các kỳ cùng thang (cùng số đơn vị)." if lang != "en"
+              else "Scores compare across editions only on the same scale (same number of units).")
+    return fig
+
+
+def rank_intervals(ranks: pd.DataFrame, province: str, draws: int, seed: int, lang: str = "vi", top: int = 20):
+    """Monte Carlo rank uncertainty: median rank and the 5–95 % interval of each unit (the best ``top``)."""
+    sns = _seaborn()
+    shown = ranks.sort_values("median_rank").head(top).reset_index(drop=True)
+    fig, ax = new_figure(max(3.0, 0.22 * len(shown) + 1.2))
+    colours = [BLUE if unit == province else GREY for unit in shown["unit"]]
+    ax.hlines(shown["unit"], shown["rank_p05"], shown["rank_p95"], colors=colours, linewidth=3)
+    sns.scatterplot(x=shown["median_rank"], y=shown["unit"], hue=shown["unit"] == province, palette={False: GREY, True: BLUE},
+                    legend=False, ax=ax, s=40, zorder=3)
+    sns.scatterplot(x=shown["nominal_rank"], y=shown["unit"], marker="|", color="black", s=120, ax=ax, zorder=4)
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # the best median rank on top, whatever seaborn did to the axis
+    ax.set_xlabel("thứ hạng" if lang != "en" else "rank")
+    ax.set_ylabel("")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    n = label(draws, 0, lang)
+    ax.set_title(f"Độ bất định của thứ hạng PII ({n} lần Monte Carlo, seed {seed})" if lang != "en"
+                 else f"PII rank uncertainty ({n} Monte Carlo draws, seed {seed})")
+    _footnote(ax, "chấm: trung vị; vạch: 5–95 %; gạch đen: hạng danh nghĩa" if lang != "en"
+              else "dot: median; bar: 5–95 %; black tick: nominal rank")
+    return fig
+
+
+def status_by_agency(assessment: pd.DataFrame, lang: str = "vi"):
+    """How many current targets each responsible agency has in each status (a heat map of counts)."""
+    sns = _seaborn()
+    names = STATUS_EN if lang == "en" else STATUS_VI
+    nobody = "(not assigned)" if lang == "en" else "(không giao cụ thể)"
+    agency = assessment["agency"].fillna("").replace("", nobody)
+    table = pd.crosstab(agency, assessment["status"])
+    order = [s for s in STATUS_COLOURS if s in table.columns] + [s for s in table.columns if s not in STATUS_COLOURS]
+    table = table[order].rename(columns=lambda s: names.get(s, s))
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    fig, ax = new_figure(max(2.8, 0.32 * len(table) + 1.4))
+    sns.heatmap(table, annot=True, fmt="d", cmap="Blues", vmin=0, cbar=False, linewidths=0.5, ax=ax,
+                mask=table.eq(0), annot_kws={"fontsize": 8})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="both", labelsize=8)
+    ax.set_title(f"{len(assessment)} chỉ tiêu hiện hành: tình trạng theo cơ quan chủ trì" if lang != "en"
+                 else f"{len(assessment)} current targets: status by responsible agency")
     return fig

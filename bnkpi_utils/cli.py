@@ -1,4 +1,4 @@
-"""The `bnkpi` command: `bnkpi run` and `bnkpi validate` (DESIGN.md, "Running — contract").
+"""The `bnkpi` command: `bnkpi run` and `bnkpi validate` (docs/contracts.md, "Running — contract").
 
 Exit codes: 0 success; 1 a notebook failed, or a folder could not be written (or no brief to send); 2 the raw
 data have problems; 3 another run holds the lock; 4 sending the brief failed; 64 the command line is wrong
@@ -12,8 +12,11 @@ import os
 import sys
 from pathlib import Path
 
+from importlib import metadata
+
 from . import config
 from . import mail
+from . import params
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
 EXIT_SEND_FAILED = 4
@@ -27,8 +30,27 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+EPILOG = """exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems;
+3 another run holds the lock; 4 sending the brief failed; 64 the command line is wrong.
+examples:
+  bnkpi validate
+  bnkpi run --lang all --param alpha=0.35
+  bnkpi send --to lanhdao@example.vn --smtp-host mail.example.vn --starttls --user so-khcn"""
+
+PARAM_HELP = "; ".join(f"{key} (default {value}): {params.DESCRIPTIONS[key]}" for key, value in params.DEFAULTS.items())
+
+
+def _version() -> str:
+    try:
+        return metadata.version("bnkpi")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bnkpi", description="Bắc Ninh S&T and innovation targets: run the notebook suite.")
+    parser = _Parser(prog="bnkpi", description="Bắc Ninh S&T and innovation targets: run the notebook suite.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"bnkpi {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="validate the raw data and execute the notebooks in order")
@@ -39,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=("vi", "en", "all"), default="vi", help="language of the brief")
     run.add_argument("--notebook-dir", type=Path, default=config.NOTEBOOKS_DIR, help=argparse.SUPPRESS)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, even in a terminal")
+    run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help=f"an analysis parameter for every notebook (repeatable). {PARAM_HELP}")
+    run.add_argument("--params-file", type=Path, metavar="TOML",
+                     help="analysis parameters as key = value lines (TOML); --param wins over the file")
     run.add_argument("--send", action="store_true", help="after a fully successful run, e-mail the brief (options below)")
     _add_smtp_options(run, required=False)
 
@@ -57,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check the raw data and list every problem")
     validate.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
+    parser.subcommands = sub.choices  # for the usage of the right subcommand on unknown options
     return parser
 
 
@@ -200,8 +227,15 @@ def cmd_run(args: argparse.Namespace, password: str | None) -> int:
             print(f"bnkpi run: {exc}; nothing was run", file=sys.stderr)
             return EXIT_USAGE
     try:
+        analysis = params.read_toml(args.params_file) if args.params_file else {}
+        analysis.update(params.parse_assignments(args.param))
+    except params.ParameterError as exc:
+        print(f"bnkpi run: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         result = run_pipeline(raw_dir=args.raw_dir, processed_dir=args.processed_dir, output_dir=args.output_dir,
-                              lang=args.lang, notebook_dir=args.notebook_dir, progress=_progress(args.quiet))
+                              lang=args.lang, notebook_dir=args.notebook_dir, progress=_progress(args.quiet),
+                              analysis=analysis)
     except RunError as exc:
         print(f"bnkpi run: {exc.reason}", file=sys.stderr)
         for problem in exc.problems:
@@ -218,7 +252,10 @@ def cmd_run(args: argparse.Namespace, password: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     # read once and removed, so that no notebook, worker or kernel this process starts inherits it
     password = os.environ.pop(mail.PASSWORD_VARIABLE, None)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would show the top-level usage; the subcommand's usage is the useful one
+        parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "validate":
         return cmd_validate(args)
     if args.command == "request":

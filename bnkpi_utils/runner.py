@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import config, processes, publish
+from . import annex, config, params, processes, publish
 from .io import sha256_of
 from .validate import Problem, validate_raw
 
@@ -49,7 +49,7 @@ KEEP_FAILED_RUNS = 5
 PROTECTED_REPOSITORY_FOLDERS = ("data/raw", "notebooks", "bnkpi_utils", "tests", "tools", "bench", ".git", ".venv")
 
 REPORTED_PACKAGES = ("bnkpi", "pandas", "numpy", "papermill", "nbclient", "nbformat", "ipykernel", "openpyxl",
-                     "matplotlib", "statsmodels", "jinja2", "css-inline")
+                     "matplotlib", "seaborn", "statsmodels", "jinja2", "css-inline", "nbconvert")
 
 
 class RunError(Exception):
@@ -261,8 +261,14 @@ def run_pipeline(
     lang: str = "vi",
     notebook_dir: Path = config.NOTEBOOKS_DIR,
     progress: Callable[[str], None] = lambda message: None,
+    analysis: dict[str, object] | None = None,
 ) -> RunResult:
-    """Run every notebook; raises RunError (with its exit code) when the run cannot complete."""
+    """Run every notebook; raises RunError (with its exit code) when the run cannot complete.
+
+    ``analysis`` overrides analysis parameters (params.DEFAULTS); each notebook gets the ones it declares.
+    """
+    overrides = dict(analysis or {})
+    analysis = params.resolve(overrides)
     raw_dir, notebook_dir = Path(raw_dir).resolve(), Path(notebook_dir).resolve()
     output = publish.RunFolder(publish.logical_path(output_dir))
     processed = publish.RunFolder(publish.logical_path(processed_dir))
@@ -275,7 +281,7 @@ def run_pipeline(
         if not log_only:
             progress(message)
 
-    run = _Run(run_id, raw_dir, output, processed, lang, notebook_dir, say, log_lines)
+    run = _Run(run_id, raw_dir, output, processed, lang, notebook_dir, say, log_lines, overrides, analysis)
     with processes.Signals() as signals:
         try:
             with _locks([output, processed]):
@@ -308,7 +314,8 @@ def run_pipeline(
 class _Run:
     """One run under its locks: staging, notebooks, publish; ``abandon`` undoes what it wrote."""
 
-    def __init__(self, run_id, raw_dir, output, processed, lang, notebook_dir, say, log_lines):
+    def __init__(self, run_id, raw_dir, output, processed, lang, notebook_dir, say, log_lines, overrides, analysis):
+        self.overrides, self.analysis = overrides, analysis
         self.run_id, self.raw_dir, self.output, self.processed = run_id, raw_dir, output, processed
         self.lang, self.notebook_dir, self.say, self.log_lines = lang, notebook_dir, say, log_lines
         self.started = _now()
@@ -331,6 +338,10 @@ class _Run:
         notebooks = discover_notebooks(self.notebook_dir)
         if not notebooks:
             raise RunError(EXIT_FAILED, f"No notebooks (NN_name.ipynb) were found in {self.notebook_dir}.")
+        unused = sorted(set(self.overrides) - {name for nb in notebooks for name in params.declared(nb)})
+        if unused:  # a value no notebook would read must not be recorded as if it had been used
+            raise RunError(EXIT_USAGE, f"No notebook in {self.notebook_dir} declares the parameter(s) "
+                                       f"{', '.join(unused)} in its parameters cell. Nothing was run.")
         for folder in (output, processed):
             folder.runs.mkdir(parents=True, exist_ok=True)
             publish.write_owner(folder, run_id, os.getpid(), self.start_time)
@@ -351,7 +362,8 @@ class _Run:
             "package_versions": package_versions(),
             "raw_inputs": {str(p.relative_to(self.raw_dir)): sha256_of(p) for p in sorted(validated.files)},
             "parameters": {**parameters, "processed_dir": str(processed.path), "output_dir": str(output.path),
-                           "kernel_name": config.KERNEL_NAME, "notebook_dir": str(self.notebook_dir)},
+                           "kernel_name": config.KERNEL_NAME, "notebook_dir": str(self.notebook_dir),
+                           "analysis": self.analysis},
             "notebooks": [],
         }
         for note in validated.notes:
@@ -401,7 +413,8 @@ class _Run:
             for stage in stages:
                 label = " + ".join(nb.name for nb in stage)
                 self.say(f"[{done + 1}/{len(notebooks)}] {label}" + (" (concurrently)" if len(stage) > 1 else ""))
-                futures = [self.pool.submit(_execute_one, nb, stage_out / "notebooks" / nb.name, parameters)
+                futures = [self.pool.submit(_execute_one, nb, stage_out / "notebooks" / nb.name,
+                                            {**parameters, **params.for_notebook(nb, self.analysis)})
                            for nb in stage]
                 results = [f.result() for f in futures]
                 failure = None
@@ -412,11 +425,12 @@ class _Run:
                         failure = failure or (notebook, result)
                         continue
                     manifest["notebooks"].append({"notebook": notebook.name, "seconds": result["seconds"],
-                                                  "status": "ok"})
+                                                  "status": "ok", "parameters": params.declared(notebook)})
                     self.say(f"    {notebook.name} done in {result['seconds']} s")
                 if failure:
                     raise _NotebookFailed(*failure)
                 done += len(stage)
+            annex.export_annex(stage_out / "notebooks", stage_out / "briefs" / "annex")
         except (_NotebookFailed, concurrent.futures.process.BrokenProcessPool) as exc:
             self._end_pool()
             raise RunError(EXIT_FAILED, self._keep_failure(exc, stage_out, manifest)) from None

@@ -7,9 +7,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Notebooks run without folders (nbval, papermill in tests) write to the scratch folder: a temporary one here,
+# set before any kernel starts so the kernels inherit it.
+os.environ.setdefault("BNKPI_SCRATCH_DIR", tempfile.mkdtemp(prefix="bnkpi-scratch-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"

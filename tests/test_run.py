@@ -95,19 +95,6 @@ def test_usage_error_is_not_confused_with_invalid_data():
     assert result.returncode == 64
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_contract(path):
-    import papermill as pm
-
-    nb = nbformat.read(path, as_version=4)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    assert nb.metadata["kernelspec"]["name"] == "bnkpi"
-    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
-    params = pm.inspect_notebook(str(path))
-    assert set(params) == {"raw_dir", "processed_dir", "output_dir", "lang"}
-
-
 # --- folders a run must not replace, kills, signals, full and read-only disks (issues 13 and 14) -------------
 
 def test_refused_folders_exit_64_and_touch_nothing(tmp_path, monkeypatch, capsys):
