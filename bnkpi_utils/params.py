@@ -25,7 +25,7 @@ DEFAULTS: dict[str, object] = {
     "region": _default_of(targets.assess, "region"),
     "alpha": tfp.DEFAULT_ALPHA,
     "delta": _default_of(tfp.growth_accounting, "delta"),
-    "growth_guard": tfp.NEAR_ZERO_GROWTH,
+    "growth_guard": tfp.GROWTH_GUARD_PCT,
     "mc_draws": _default_of(pii.monte_carlo_ranks, "n_draws"),
     "mc_seed": _default_of(pii.monte_carlo_ranks, "seed"),
 }

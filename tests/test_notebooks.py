@@ -68,7 +68,7 @@ def test_no_hard_coded_weakest_pillar():
 
 def test_defaults_are_the_method_modules_values():
     assert params.DEFAULTS["alpha"] == tfp.DEFAULT_ALPHA == 0.43
-    assert params.DEFAULTS["growth_guard"] == tfp.NEAR_ZERO_GROWTH
+    assert params.DEFAULTS["growth_guard"] == tfp.GROWTH_GUARD_PCT
     assert params.DEFAULTS["delta"] == 0.05 and params.DEFAULTS["region"] == "Bắc Ninh"
     assert (params.DEFAULTS["mc_draws"], params.DEFAULTS["mc_seed"]) == (10_000, 2030)
     assert set(params.DESCRIPTIONS) == set(params.DEFAULTS)
