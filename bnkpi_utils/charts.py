@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from . import status  # noqa: E402
 from .numbers import format_vi  # noqa: E402
 
 # matplotlib's bundled DejaVu Sans covers Vietnamese diacritics.
@@ -193,21 +194,12 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
     return fig
 
 
-STATUS_COLOURS = {"achieved": GREEN, "on_track": "#66bb6a", "at_risk": ORANGE, "off_track": RED,
-                  "insufficient_data": GREY}
-STATUS_VI = {"achieved": "Đã đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ", "off_track": "Chệch hướng",
-             "insufficient_data": "Chưa đủ số liệu"}
-STATUS_EN = {"achieved": "Achieved", "on_track": "On track", "at_risk": "At risk", "off_track": "Off track",
-             "insufficient_data": "Insufficient data"}
-
-
 def status_overview(counts: pd.DataFrame, lang: str = "vi"):
     """One horizontal bar per status: how many current targets are in it."""
     fig, ax = new_figure(2.8)
-    names = STATUS_EN if lang == "en" else STATUS_VI
     counts = counts.iloc[::-1]
-    ax.barh([names[s] for s in counts["status"]], counts["targets"],
-            color=[STATUS_COLOURS[s] for s in counts["status"]])
+    ax.barh([status.label(s, lang) for s in counts["status"]], counts["targets"],
+            color=[status.colour(s) for s in counts["status"]])
     for y, v in enumerate(counts["targets"]):
         ax.text(v + 0.5, y, str(int(v)), va="center", fontsize=9)
     ax.set_xlim(0, counts["targets"].max() * 1.15 + 1)
@@ -260,4 +252,127 @@ def key_targets(panels: list[dict], lang: str = "vi"):
         plt.Line2D([], [], marker="*", color=RED, markersize=11, linestyle=":", label=names[3]),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------- leadership brief
+# The brief's charts are drawn for a phone: a 4.8-inch figure shown about 358 px wide on a 390-px screen
+# (the sheet's 16-px padding each side), so a font of 11 pt shows at 11 × 358 / (72 × 4.8) ≈ 11.4 px there,
+# and at about 19 px on a desktop. 200 dpi keeps them sharp on high-density screens (960 px wide).
+BRIEF_WIDTH_IN, BRIEF_DPI, BRIEF_FONT_PT = 4.8, 200, 11
+MIN_FONT_KEY = "bnkpi-min-font-px"  # PNG text chunk: the smallest font in the image, in image pixels
+
+
+def _brief_figure(height_in: float):
+    plt.rcParams.update({
+        "font.family": FONT, "font.size": BRIEF_FONT_PT, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.titlesize": BRIEF_FONT_PT + 1, "axes.titleweight": "bold", "axes.titlelocation": "left",
+        "xtick.labelsize": BRIEF_FONT_PT, "ytick.labelsize": BRIEF_FONT_PT, "legend.fontsize": BRIEF_FONT_PT,
+        "axes.labelsize": BRIEF_FONT_PT,
+    })
+    return plt.subplots(figsize=(BRIEF_WIDTH_IN, height_in), dpi=BRIEF_DPI, layout="constrained")
+
+
+def min_font_px(fig: plt.Figure) -> float:
+    """The smallest font of any visible, non-empty text in the figure, in pixels of the saved image."""
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * fig.dpi / 72 if sizes else math.inf
+
+
+def save_brief(fig: plt.Figure, path: Path) -> Path:
+    """Save a brief chart, recording its smallest font (image pixels) so a test can check it as displayed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=fig.dpi, facecolor="white", metadata={MIN_FONT_KEY: f"{min_font_px(fig):.2f}"})
+    plt.close(fig)
+    return path
+
+
+def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict):
+    """PII rank by edition, rank 1 at the top, with the 63-unit and 34-unit editions as two separate series.
+
+    ``trajectory``: province, edition, rank, n_units. ``texts``: title, old_series, new_series, merger, axis —
+    in the brief's language (a rise from 11th to 6th is drawn as a rise)."""
+    fig, ax = _brief_figure(3.6)
+    own = trajectory[trajectory["province"] == province].dropna(subset=["rank"]).sort_values("edition")
+    top = 1
+    for n_units, rows in own.groupby("n_units", sort=True):
+        new = n_units == own["n_units"].iloc[-1] and n_units != own["n_units"].iloc[0]
+        colour, name = (BLUE, texts["new_series"]) if new else (GREY, texts["old_series"])
+        ax.plot(rows["edition"], rows["rank"], marker="o", color=colour, linewidth=2.5, markersize=8,
+                label=name.format(n=int(n_units)))
+        for _, r in rows.iterrows():
+            ax.annotate(f"{int(r['rank'])}/{int(r['n_units'])}", (r["edition"], r["rank"]), textcoords="offset points",
+                        xytext=(0, 9), ha="center", fontweight="bold", color=colour)
+        top = max(top, int(rows["rank"].max()))
+    editions = sorted(own["edition"].unique())
+    merged = own[own["n_units"] == own["n_units"].iloc[-1]]["edition"].min()
+    if merged > editions[0]:
+        ax.axvline(merged - 0.5, color="#555555", linestyle="--", linewidth=1)
+        ax.text(merged - 0.45, top + 2.5, texts["merger"], color="#333333", va="bottom", ha="left")
+    ax.set_ylim(top + 3, 0)
+    ax.set_xlim(editions[0] - 0.5, editions[-1] + 0.6)
+    ax.set_xticks(editions, [str(int(e)) for e in editions])
+    ax.set_yticks([1, 5, 10] + ([15] if top >= 13 else []))
+    ax.set_ylabel(texts["axis"])
+    ax.set_title(texts["title"])
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.12), ncols=1)
+    return fig
+
+
+def brief_pii_pillars(scores: pd.Series, pillar_names: dict[str, str], texts: dict, lang: str = "vi"):
+    """One edition's seven pillar scores as horizontal bars (long names stay readable on a phone)."""
+    fig, ax = _brief_figure(3.9)
+    scores = scores.iloc[::-1]
+    y = np.arange(len(scores))
+    weakest = scores.idxmin()
+    ax.barh(y, scores.to_numpy(dtype=float), color=[ORANGE if p == weakest else BLUE for p in scores.index])
+    for i, v in enumerate(scores):
+        ax.text(v + 1, i, label(v, 1, lang), va="center")
+    ax.set_yticks(y, [f"{p} {pillar_names[p]}" for p in scores.index])
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
+    ax.set_title(texts["title"])
+    return fig
+
+
+def brief_tfp(bars: pd.DataFrame, target: float | None, texts: dict, lang: str = "vi"):
+    """TFP share of growth: Viet Nam's break-free plan periods and the provinces' own published estimates
+    (``bars``: label, value, kind ∈ national|provincial), with the 2030 target as a line."""
+    fig, ax = _brief_figure(0.9 + 0.42 * len(bars))
+    bars = bars.iloc[::-1].reset_index(drop=True)
+    colours = [BLUE if k == "national" else ORANGE for k in bars["kind"]]
+    ax.barh(bars.index, bars["value"], color=colours)
+    for i, v in enumerate(bars["value"]):
+        ax.text(max(v, 0) + 1, i, label(v, 0, lang) + "%", va="center")
+    ax.set_yticks(bars.index, bars["label"])
+    if target is not None:
+        ax.axvline(target, color=RED, linestyle="--", linewidth=1.5)
+        ax.text(target, len(bars) - 0.4, texts["target"], color=RED, ha="center", va="bottom")
+    ax.set_xlim(min(0, float(bars["value"].min()) - 5), 100)
+    ax.set_ylim(-0.6, len(bars) + 0.4)
+    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
+    ax.set_title(texts["title"])
+    return fig
+
+
+def brief_targets_by_deadline(counts: pd.DataFrame, texts: dict, lang: str = "vi"):
+    """Targets by deadline group (rows of ``counts``, label in column ``group``) and status (stacked columns)."""
+    fig, ax = _brief_figure(1.3 + 0.55 * len(counts))
+    counts = counts.iloc[::-1].reset_index(drop=True)
+    left = np.zeros(len(counts))
+    for code in status.STATUSES:
+        if code not in counts.columns or not counts[code].any():
+            continue
+        values = counts[code].to_numpy(dtype=float)
+        ax.barh(counts.index, values, left=left, color=status.colour(code), label=status.label(code, lang))
+        for i, v in enumerate(values):
+            if v >= 4:
+                ax.text(left[i] + v / 2, i, str(int(v)), ha="center", va="center", color="white", fontweight="bold")
+        left += values
+    ax.set_yticks(counts.index, counts["group"])
+    ax.set_xlim(0, left.max() * 1.02)
+    ax.set_title(texts["title"])
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.08), ncols=2)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     return fig

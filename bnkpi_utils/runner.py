@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import config
+from . import config, history
 from .io import sha256_of
 from .validate import Problem, validate_raw
 
@@ -176,6 +176,7 @@ def run_pipeline(
         for folder in ("tables", "figures", "briefs", "notebooks"):
             (stage_out / folder).mkdir(parents=True, exist_ok=True)
         stage_processed.mkdir(parents=True, exist_ok=True)
+        history.carry_history(output_dir, stage_out)  # the brief's "changes since the last brief" reads it
         parameters.update(processed_dir=str(stage_processed), output_dir=str(stage_out))
         manifest = {
             "run_id": run_id,
