@@ -526,9 +526,10 @@ def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: i
     now = assessment.set_index("target_id")
     lines = []
     for tid, part in diff.groupby("target_id", sort=False):
-        row = now.loc[tid] if tid in now.index else None
-        name = target_name(row.assign(target_id=tid) if row is not None else pd.Series({"target_id": tid}), lang) \
-            if row is not None else str(tid)
+        row = now.loc[tid].copy() if tid in now.index else None
+        if row is not None:
+            row["target_id"] = tid
+        name = target_name(row, lang) if row is not None else str(tid)
         bits = []
         for _, c in part.iterrows():
             if c["kind"] == "status":
