@@ -430,6 +430,10 @@ def _need(row: pd.Series, lang: str, today: dt.date) -> str:
                                   move=P["inc"] if ach >= 0 else P["dec"], ach=f(abs(ach)))
 
 
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _lagging_rows(assessment: pd.DataFrame, lang: str, today: dt.date) -> list[dict]:
     order = {s: i for i, s in enumerate(("not_achieved", "off_track", "at_risk"))}
     lagging = assessment[assessment["status"].isin(status.LAGGING)].copy()
@@ -438,7 +442,7 @@ def _lagging_rows(assessment: pd.DataFrame, lang: str, today: dt.date) -> list[d
     for _, r in lagging.sort_values(["order", "target_year"]).iterrows():
         rows.append(dict(name=target_name(r, lang), goal=_goal(r, lang), latest=_latest(r, lang),
                          status=status.label(r["status"], lang), colour=status.colour(r["status"]),
-                         agency=agency_name(r.get("agency"), lang), need=_need(r, lang, today)))
+                         agency=agency_name(r.get("agency"), lang), need=_sentence(_need(r, lang, today))))
     return rows
 
 
