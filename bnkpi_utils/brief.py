@@ -35,7 +35,6 @@ from .numbers import format_vi
 from .schema import PILLAR_NAMES_EN, PILLAR_NAMES_VI
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-CHARTS = ("targets_key", "pii_rank_history", "pii_pillar_profile", "tfp_shares")  # every one is shown
 MAX_EMAIL_HTML_BYTES = 100_000
 MAX_ARCHIVE_BYTES = 1_500_000
 DEFAULT_FROM = "bnkpi@localhost"
