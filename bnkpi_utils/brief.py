@@ -139,6 +139,8 @@ PHRASES = {
                      "độ, có nguy cơ không đạt hoặc không đạt.",
         group_due="Đã hết hạn ({years})", group_year="Hạn năm {year}", group_later="Hạn {years}",
         group_line="{group}: {n} chỉ tiêu — {parts}.",
+        achieved="Đã đạt: {names}.",
+        and_more="và {k} chỉ tiêu khác",
         not_comparable="{k} chỉ tiêu không so sánh được qua đợt sáp nhập tỉnh 1/7/2025 (số liệu trước và sau thuộc "
                        "hai thang khác nhau: 63 và 34 tỉnh, thành); không tính là đạt hay không đạt.",
         decision_data="Yêu cầu {agency} báo cáo số liệu thực tế cho {k} chỉ tiêu chưa đánh giá được.",
@@ -214,6 +216,8 @@ PHRASES = {
                      "at risk or missed.",
         group_due="Deadline passed ({years})", group_year="Due in {year}", group_later="Due {years}",
         group_line="{group}: {n} targets — {parts}.",
+        achieved="Achieved: {names}.",
+        and_more="and {k} more",
         not_comparable="{k} targets cannot be compared across the provincial merger of 1 July 2025 (the figures "
                        "before and after are on different scales: 63 and 34 provinces); they count as neither "
                        "achieved nor missed.",
@@ -427,6 +431,17 @@ def _need(row: pd.Series, lang: str, today: dt.date) -> str:
                                      move=P["up"] if ach < 0 else P["down"], ach=f(abs(ach)))
     return P["need_level"].format(req=f(req), unit=_unit(row), year=int(row["target_year"]), period=period,
                                   move=P["inc"] if ach >= 0 else P["dec"], ach=f(abs(ach)))
+
+
+def _achieved_line(assessment: pd.DataFrame, lang: str, limit: int = 5) -> str:
+    """The achieved targets by name (the bright spots), or an empty string when there are none."""
+    done = assessment[assessment["status"] == "achieved"]
+    if done.empty:
+        return ""
+    names = [f"{target_name(r, lang)}: {_latest(r, lang)}" for _, r in done.iterrows()]
+    extra = len(names) - limit
+    shown = "; ".join(names[:limit]) + (f"; {PHRASES[lang]['and_more'].format(k=extra)}" if extra > 0 else "")
+    return PHRASES[lang]["achieved"].format(names=shown)
 
 
 def _sentence(text: str) -> str:
@@ -723,6 +738,7 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
         vintage=L["vintage"].format(pii=pii_data["edition"], data=data_year or "–"),
         verdict=v, group_lines=group_lines, groups=groups,
         not_comparable=P["not_comparable"].format(k=v["not_comparable"]),
+        achieved=_achieved_line(assessment, lang),
         decisions=decisions(t, lang, today), changes=change_lines(output_dir, assessment, lang),
         lagging=_lagging_rows(assessment, lang, today), unjudged=unjudged,
         unjudged_total=dict(n=sum(r["n"] for r in unjudged), no_data=sum(r["no_data"] for r in unjudged)),

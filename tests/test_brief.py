@@ -215,6 +215,7 @@ def test_verdict_and_counts_by_deadline(fixture_brief):
         "1 chưa đủ số liệu.",
     ]
     assert context["not_comparable"].startswith("2 chỉ tiêu không so sánh được qua đợt sáp nhập")
+    assert context["achieved"] == "Đã đạt: Chỉ tiêu thử T1: 60,00% (2025)."
     assert context["subject"] == "[Sở KH&CN Bắc Ninh] Bản tin Quý IV/2026: nhiều chỉ tiêu chậm tiến độ"
     assert brief.build_context(output, "en", today=TODAY)["subject"] == \
         "[Bắc Ninh DOST] Brief Q4/2026: many targets behind schedule"
