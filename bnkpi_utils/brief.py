@@ -144,6 +144,7 @@ PHRASES = {
         not_comparable="{k} chỉ tiêu không so sánh được qua đợt sáp nhập tỉnh 1/7/2025 (số liệu trước và sau thuộc "
                        "hai thang khác nhau: 63 và 34 tỉnh, thành); không tính là đạt hay không đạt.",
         decision_data="Yêu cầu {agency} báo cáo số liệu thực tế cho {k} chỉ tiêu chưa đánh giá được.",
+        not_returned=" Mẫu báo cáo kỳ {period} chưa được gửi lại.",
         decision_assign="Giao cơ quan chủ trì theo dõi {k} chỉ tiêu hiện chưa giao cho cơ quan nào "
                         "({no_data} chỉ tiêu trong số đó chưa có số liệu).",
         decision_accelerate="Đẩy nhanh chỉ tiêu “{name}” ({status}): {need}",
@@ -222,6 +223,7 @@ PHRASES = {
                        "before and after are on different scales: 63 and 34 provinces); they count as neither "
                        "achieved nor missed.",
         decision_data="Ask the {agency} to report actual values for the {k} targets that cannot be judged yet.",
+        not_returned=" Its workbook for {period} has not been returned.",
         decision_assign="Assign a lead agency to the {k} targets that have none ({no_data} of them have no data).",
         decision_accelerate="Speed up “{name}” ({status}): {need}",
         decision_pii="Give priority to PII pillar {pillar}: {points} more points there is the cheapest way to add "
@@ -477,6 +479,18 @@ def _next_quarter_end(day: dt.date, lang: str) -> str:
     return quarter_of(dt.date(year, 3 * nq, 1), lang)
 
 
+def _not_returned(t: dict[str, pd.DataFrame], agency: str, lang: str) -> str:
+    """A sentence saying the agency has not returned its workbook, when the coverage table (data round) says so."""
+    coverage = t.get("targets_coverage")
+    if coverage is None or not {"workbook_returned", "period"} <= set(coverage.columns):
+        return ""
+    row = coverage[coverage["agency"] == agency]
+    if row.empty or str(row.iloc[0]["period"]) in ("", "nan") or \
+            str(row.iloc[0]["workbook_returned"]).strip().lower() in ("true", "1"):
+        return ""
+    return PHRASES[lang]["not_returned"].format(period=row.iloc[0]["period"])
+
+
 def decisions(t: dict[str, pd.DataFrame], lang: str, today: dt.date) -> list[dict]:
     """At most three proposed decisions, each derived from the tables, each with its owner, in this priority:
     the agency that owes data for the most targets, the lagging target needing the largest acceleration, the
@@ -489,8 +503,8 @@ def decisions(t: dict[str, pd.DataFrame], lang: str, today: dt.date) -> list[dic
     assigned = [r for r in unjudged if r["agency_key"] != NOT_ASSIGNED]
     if assigned:
         top = assigned[0]
-        found.append(dict(text=P["decision_data"].format(agency=top["agency"], k=top["n"]), owner=top["agency"],
-                          due=due))
+        text = P["decision_data"].format(agency=top["agency"], k=top["n"]) + _not_returned(t, top["agency_key"], lang)
+        found.append(dict(text=text, owner=top["agency"], due=due))
     lagging = assessment[assessment["status"].isin(("off_track", "at_risk"))
                          & (assessment["target_year"] >= today.year)]
     if "ratio_r" in lagging and lagging["ratio_r"].notna().any():

@@ -248,6 +248,9 @@ def test_decisions_are_derived_and_owned(fixture_brief):
     # the agency with most unjudgeable targets (Sở KH&CN: T3, T8) owes data; the lowest ratio (T7) must speed up
     assert found[0]["text"].startswith("Yêu cầu Sở KH&CN báo cáo số liệu thực tế cho 2 chỉ tiêu")
     assert "Chỉ tiêu thử T7" in found[1]["text"] and found[1]["owner"] == "Sở Nội vụ"
+    tables = brief.load_tables(output)  # the data round's columns of the coverage table, when present
+    tables["targets_coverage"] = pd.DataFrame(dict(agency=["Sở KH&CN"], period=["2026-Q4"], workbook_returned=[False]))
+    assert brief.decisions(tables, "vi", TODAY)[0]["text"].endswith("Mẫu báo cáo kỳ 2026-Q4 chưa được gửi lại.")
 
 
 def test_email_mime_details(fixture_brief):
