@@ -597,7 +597,9 @@ def _pii_points(t: dict, lang: str) -> tuple[list[str], dict]:
     points = []
     gap = t.get("pii_gap", pd.DataFrame())
     latest_gap = gap[gap["edition"] == edition] if len(gap) else gap
-    goal = latest_gap[latest_gap["target_id"] == "KH20-11"] if len(latest_gap) else latest_gap
+    goal = latest_gap[latest_gap["target_current"].astype(str).str.lower().eq("true")
+                      & latest_gap["target_year"].notna()] if len(latest_gap) else latest_gap
+    goal = goal.sort_values("target_year").tail(1)  # the current rank target with the latest deadline
     if len(goal):
         g = goal.iloc[0]
         points.append(P["pii_now"].format(edition=edition, rank=int(latest["rank"]), n_units=int(latest["n_units"]),
