@@ -268,6 +268,10 @@ def test_email_mime_details(fixture_brief):
         assert "preheader" in html and ("Đánh giá chung" in plain or "Overall assessment" in plain)
     vi_plain = _parts(paths["vi"]["eml"])[1]
     assert "Sở KH&CN" in vi_plain and "Quý IV/2026" in vi_plain and "Thay đổi so với bản tin trước" in vi_plain
+    en_plain = _parts(paths["en"]["eml"])[1]
+    assert "Lead: Department of Health" in en_plain and "Changes since the last brief" in en_plain
+    archive = paths["vi"]["html"].read_text(encoding="utf-8")
+    assert 'href="annex/04_targets.html"' in archive and 'href="annex/' not in _parts(paths["vi"]["eml"])[2]
 
 
 VIETNAMESE_PROPER_NAMES = ("Bắc Ninh", "Bắc Giang", "Việt Nam")
@@ -463,7 +467,7 @@ def _check_phone(driver, page: Path, screenshot: Path) -> None:
     assert ImageStat.Stat(Image.open(screenshot).convert("L")).stddev[0] > 20  # not a blank page
 
 
-def test_brief_fits_a_phone_in_headless_chromium(good_run, tmp_path):
+def test_brief_fits_a_phone_in_headless_chromium(good_run, fixture_brief, tmp_path):
     assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "Debian chromium and chromium-driver: `make test` installs them"
     briefs = good_run["output"] / "briefs"
     # the e-mail body as a mail client shows it: cid: references resolved to the attached images
@@ -475,7 +479,8 @@ def test_brief_fits_a_phone_in_headless_chromium(good_run, tmp_path):
     (tmp_path / "email_vi.html").write_text(html, encoding="utf-8")
     driver = _browser()
     try:
-        for page in (briefs / "brief_vi.html", briefs / "brief_en.html", tmp_path / "email_vi.html"):
+        for page in (briefs / "brief_vi.html", briefs / "brief_en.html", tmp_path / "email_vi.html",
+                     fixture_brief[1]["vi"]["html"]):  # the fixture has a pill of every status
             _check_phone(driver, page, tmp_path / f"{page.stem}.png")
     finally:
         driver.quit()
