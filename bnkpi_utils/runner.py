@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import annex, config, params, processes, publish
+from . import annex, config, history, params, processes, publish
 from .io import sha256_of
 from .validate import Problem, validate_raw
 
@@ -349,7 +349,7 @@ class _Run:
         for sub in ("tables", "figures", "briefs", "notebooks"):
             (stage_out / sub).mkdir(parents=True, exist_ok=True)
         stage_processed.mkdir(parents=True, exist_ok=True)
-        # i11: history.carry_history(output.path, stage_out) is called here, where the staging output is created
+        history.carry_history(output.path, stage_out)  # the brief's "changes since the last brief" reads it
         temp = output.temp(run_id)
         temp.mkdir(parents=True, exist_ok=True)
         parameters = dict(raw_dir=str(self.raw_dir), processed_dir=str(stage_processed), output_dir=str(stage_out),
