@@ -258,12 +258,28 @@ def treat_outliers(values: pd.DataFrame, skew_limit: float = 2.25, kurt_limit: f
             x[hit] = inner
             count += int(hit.sum())
         if _is_outlying(x, skew_limit, kurt_limit):
-            lo, hi = np.nanmin(original), np.nanmax(original)
-            x = np.log((hi - 1) * (original - lo) / (hi - lo) + 1)
+            x, note = gii_log(original)
             log = [line for line in log if not line.startswith(f"outlier: {column} ")]
-            log.append(f"outlier: {column}: still outlying after winsorising; GII log transform on all units")
+            log.append(f"outlier: {column}: still outlying after winsorising; GII log transform on all units{note}")
         out[column] = x
     return out, log
+
+
+def gii_log(x: np.ndarray) -> tuple[np.ndarray, str]:
+    """The GII log transform ln[(max − 1)(x − min)/(max − min) + 1], increasing in x.
+
+    The formula keeps the order of the values only when max > 1 (with max < 1 the factor max − 1 is negative
+    and the best unit becomes the worst): an indicator whose maximum is 1 or less (a fraction) is first
+    rescaled linearly to 1–100, which changes nothing after min–max normalisation except the curvature.
+    """
+    x = np.asarray(x, dtype=float)
+    lo, hi = np.nanmin(x), np.nanmax(x)
+    note = ""
+    if hi <= 1:
+        x = 1 + 99 * (x - lo) / (hi - lo)
+        lo, hi = 1.0, 100.0
+        note = " (maximum ≤ 1: rescaled to 1–100 first so that the log keeps the direction)"
+    return np.log((hi - 1) * (x - lo) / (hi - lo) + 1), note
 
 
 def normalise(values: pd.DataFrame, directions: pd.Series, method: str = "minmax",
@@ -299,20 +315,32 @@ def compute_index(values: pd.DataFrame, framework: pd.DataFrame, *, normalisatio
     """The whole index from raw indicator values (units × indicators) and the framework.
 
     Coverage rule (stated, and logged for every unit it affects): a group score needs at least
-    ``group_coverage`` of its indicators (mean of those available); a pillar needs every group that has data
-    for some unit; INPUT, OUTPUT and PII need all their pillars.
+    ``group_coverage`` of the indicators the framework puts in the group — an indicator not supplied at all
+    counts as missing for every unit — and is the mean of those available; a pillar needs every group that has
+    data for some unit; INPUT, OUTPUT and PII need all their pillars. An indicator with the same value for every
+    unit cannot be normalised: it is left out of its group (and of the group's count), with a log line.
     """
     framework = framework.set_index("indicator")
     columns = [c for c in values.columns if c in framework.index]
     log: list[str] = []
     x = values[columns].astype(float)
+    constant = [c for c in columns if x[c].notna().any() and x[c].nunique() == 1 and bounds is None]
+    for c in constant:
+        log.append(f"constant: indicator {c} has the value {x[c].dropna().iloc[0]:g} for every unit: "
+                   f"left out of group {framework.loc[c, 'group']}")
+    framework = framework.drop(index=constant)
+    columns = [c for c in columns if c not in constant]
+    x = x[columns]
+    for c in framework.index.difference(columns):
+        log.append(f"coverage: indicator {c} of group {framework.loc[c, 'group']} is not in the data: counted as "
+                   "missing for every unit")
     if treat:
         x, treat_log = treat_outliers(x)
         log.extend(treat_log)
     normed = normalise(x, framework.loc[columns, "direction"], normalisation, bounds)
     groups = {}
-    for group, members in framework.loc[columns].groupby("group").groups.items():
-        part = normed[list(members)]
+    for group, members in framework.groupby("group").groups.items():
+        part = normed.reindex(columns=list(members))  # framework members absent from the data: NaN
         share = part.notna().mean(axis=1)
         score = part.mean(axis=1)
         short = share < group_coverage
@@ -347,21 +375,34 @@ def compute_index(values: pd.DataFrame, framework: pd.DataFrame, *, normalisatio
 # --------------------------------------------------------------------------------------------- uncertainty
 
 
+GEOMETRIC_FLOOR = 1.0  # geometric means run on scores rescaled from 0–100 to 1–100: a 0 never zeroes a mean
+
+
 def monte_carlo_ranks(values: pd.DataFrame, framework: pd.DataFrame, n_draws: int = 10_000,
-                      weight_noise: float = 0.25, seed: int = 2030,
+                      weight_noise: float = 0.25, seed: int = 2030, group_coverage: float = 0.5,
                       choices: dict[str, tuple] | None = None) -> dict[str, pd.DataFrame]:
     """Uncertainty of the ranks as a JRC audit computes it, vectorised.
 
     Each draw picks a normalisation (min–max or z-score), an aggregation (arithmetic or geometric mean), outlier
-    treatment (on or off), and indicator and pillar weights each multiplied by U(1 − noise, 1 + noise).
-    Returns per-unit median rank and [5 %, 95 %] interval, and the mean absolute rank shift by choice.
-    ``weight_noise = 0`` with the nominal choices reproduces the deterministic ranks exactly.
+    treatment (on or off), and indicator and pillar weights each multiplied by U(1 − noise, 1 + noise); group
+    weights within a pillar stay equal. "Geometric" is geometric at every level: indicators → group → pillar →
+    INPUT/OUTPUT → PII, on scores rescaled linearly from 0–100 to 1–100 (``GEOMETRIC_FLOOR``; a score of 0 would
+    otherwise make every mean above it 0). Only units that have a deterministic PII under the same coverage
+    rule (``compute_index`` with ``group_coverage``) are ranked; the others are listed with ``ranked = False``
+    and no rank. Ties share the best rank, as in the deterministic engine. Returns per-unit median rank and
+    [5 %, 95 %] interval, and the mean absolute rank shift by choice. ``weight_noise = 0`` with the nominal
+    choices reproduces the deterministic ranks exactly.
     """
+    from scipy.stats import rankdata
+
     choices = choices or {"normalisation": ("minmax", "zscore"), "aggregation": ("arithmetic", "geometric"),
                           "treat": (False, True)}
     rng = np.random.default_rng(seed)
+    deterministic = compute_index(values, framework, group_coverage=group_coverage)
+    nominal_all = deterministic.index["rank"] if "rank" in deterministic.index else pd.Series(np.nan, index=values.index)
+    eligible = nominal_all.notna().to_numpy()
     fw = framework.set_index("indicator")
-    columns = [c for c in values.columns if c in fw.index]
+    columns = [c for c in values.columns if c in fw.index and values[c].nunique() > 1]
     groups = sorted(fw.loc[columns, "group"].unique())
     group_index = {g: i for i, g in enumerate(groups)}
     membership = np.zeros((len(columns), len(groups)))
@@ -381,51 +422,46 @@ def monte_carlo_ranks(values: pd.DataFrame, framework: pd.DataFrame, n_draws: in
             base, _ = treat_outliers(base)
         for method in choices["normalisation"]:
             normed = normalise(base, fw.loc[columns, "direction"], method).to_numpy()
-            matrices[(method, treat)] = np.clip(normed, 1e-3, None)  # geometric means need positive scores
+            matrices[(method, treat)] = normed[eligible]  # normalised over every unit, ranked among the eligible
 
-    n_units = len(values)
+    n_units = int(eligible.sum())
     draws = {name: rng.integers(0, len(options), n_draws) for name, options in choices.items()}
     w_ind = 1 + weight_noise * rng.uniform(-1, 1, (n_draws, len(columns)))
     w_pil = 1 + weight_noise * rng.uniform(-1, 1, (n_draws, len(PILLARS)))
     pii = np.empty((n_draws, n_units))
+    n_in = len(INPUT_PILLARS)
     for norm_i, method in enumerate(choices["normalisation"]):
         for treat_i, treat in enumerate(choices["treat"]):
             x = matrices[(method, treat)]
             mask = ~np.isnan(x)
-            filled = np.where(mask, x, 0.0)
-            logs = np.where(mask, np.log(np.where(mask, x, 1.0)), 0.0)
             for agg_i, aggregation in enumerate(choices["aggregation"]):
                 pick = ((draws["normalisation"] == norm_i) & (draws["treat"] == treat_i)
                         & (draws["aggregation"] == agg_i))
                 if not pick.any():
                     continue
+                geometric = aggregation == "geometric"
+                score = np.where(mask, x, 0.0)
+                if geometric:
+                    score = np.where(mask, np.log(GEOMETRIC_FLOOR + (100 - GEOMETRIC_FLOOR) / 100
+                                                  * np.clip(score, 0.0, 100.0)), 0.0)
                 w = w_ind[pick][:, None, :]  # draws × 1 × indicators
                 denom = (w * mask[None]) @ membership
-                if aggregation == "arithmetic":
-                    group_scores = ((w * filled[None]) @ membership) / np.where(denom == 0, np.nan, denom)
-                else:
-                    group_scores = np.exp(((w * logs[None]) @ membership) / np.where(denom == 0, np.nan, denom))
-                pillar_scores = group_scores @ pillar_groups  # draws × units × pillars
+                group_scores = ((w * score[None]) @ membership) / np.where(denom == 0, np.nan, denom)
+                pillar_scores = group_scores @ pillar_groups  # draws × units × pillars (logs when geometric)
                 wp = w_pil[pick][:, None, :]
-                inp = (pillar_scores[..., :5] * wp[..., :5]).sum(-1) / wp[..., :5].sum(-1)
-                out = (pillar_scores[..., 5:] * wp[..., 5:]).sum(-1) / wp[..., 5:].sum(-1)
-                if aggregation == "arithmetic":
-                    pii[pick] = (inp + out) / 2
-                else:
-                    pii[pick] = np.sqrt(np.clip(inp, 1e-9, None) * np.clip(out, 1e-9, None))
-    order = np.argsort(-pii, axis=1, kind="stable")
-    ranks = np.empty_like(order)
-    rows = np.arange(n_draws)[:, None]
-    ranks[rows, order] = np.arange(1, n_units + 1)[None, :]
-    nominal = compute_index(values, framework).index["rank"].to_numpy()
-    summary = pd.DataFrame({
-        "unit": values.index,
-        "nominal_rank": nominal.astype(int),
-        "median_rank": np.median(ranks, axis=0),
-        "rank_p05": np.percentile(ranks, 5, axis=0),
-        "rank_p95": np.percentile(ranks, 95, axis=0),
-    })
-    shift = np.abs(ranks - nominal[None, :]).mean(axis=1)
+                inp = (pillar_scores[..., :n_in] * wp[..., :n_in]).sum(-1) / wp[..., :n_in].sum(-1)
+                out = (pillar_scores[..., n_in:] * wp[..., n_in:]).sum(-1) / wp[..., n_in:].sum(-1)
+                pii[pick] = np.exp((inp + out) / 2) if geometric else (inp + out) / 2
+    ranks = rankdata(-pii, method="min", axis=1) if n_units else np.empty((n_draws, 0))
+    nominal = nominal_all.to_numpy()[eligible]
+    summary = pd.DataFrame({"unit": values.index, "ranked": eligible,
+                            "nominal_rank": pd.array([int(r) if r == r else None for r in nominal_all], dtype="Int64")})
+    for name, stat in (("median_rank", lambda r: np.median(r, axis=0)), ("rank_p05", lambda r: np.percentile(r, 5, axis=0)),
+                       ("rank_p95", lambda r: np.percentile(r, 95, axis=0))):
+        column = np.full(len(values), np.nan)
+        column[eligible] = stat(ranks) if n_units else []
+        summary[name] = column
+    shift = np.abs(ranks - nominal[None, :]).mean(axis=1) if n_units else np.full(n_draws, np.nan)
     effects = []
     for name, options in choices.items():
         for i, option in enumerate(options):
@@ -517,10 +553,11 @@ def reference_check(reference: pd.DataFrame) -> tuple[pd.DataFrame, IndexResult]
                                                                pillar=pillar, direction=1)])], ignore_index=True)
     result = compute_index(values, groups, bounds=bounds.reindex(values.columns))
     published = reference.drop_duplicates("group").set_index("group")["published_group_score"]
+    shown = [g for g in result.groups.columns if g in published.index]  # groups with public values
     table = pd.DataFrame({
-        "group": result.groups.columns,
-        "recomputed": [round(float(result.groups.loc[province, g]), 2) for g in result.groups.columns],
-        "published": [published.get(g, math.nan) for g in result.groups.columns],
+        "group": shown,
+        "recomputed": [round(float(result.groups.loc[province, g]), 2) for g in shown],
+        "published": [published[g] for g in shown],
     })
     table["difference"] = (table["recomputed"] - table["published"]).round(2)
     table.insert(0, "province", province)

@@ -148,6 +148,20 @@ def unit_of_year(region: str, year_end: int) -> str:
     return "merged_2025" if year_end >= FIRST_MERGED_YEAR else "pre_2025"
 
 
+TERRITORIES = ("old", "merged")
+
+
+def default_territory(region: str, year: int) -> str:
+    """The territory a value describes when the data do not say: ``old`` (the 63-unit map) before 2025,
+    ``merged`` (the 34-unit map, from 1 July 2025) from 2025."""
+    return "merged" if int(year) >= FIRST_MERGED_YEAR else "old"
+
+
+def merged_province(region: str) -> bool:
+    """A 2025 unit formed from more than one old unit (Bắc Ninh = old Bắc Ninh + Bắc Giang)."""
+    return len(units_before_merger(region)) > 1
+
+
 def units_before_merger(unit_2025: str) -> list[str]:
     """The 2024 units that make up a 2025 unit (``Huế`` → ``Thừa Thiên Huế``)."""
     return [old for old, new in MERGERS_2025.items() if new == unit_2025]

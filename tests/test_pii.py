@@ -112,7 +112,7 @@ def test_khanh_hoa_2025_groups_from_raw_values(tables):
         assert abs(table.loc[group, "recomputed"] - table.loc[group, "published"]) <= 0.1
     assert table.loc["1.1", "recomputed"] == pytest.approx(58.90, abs=0.01)
     assert result.pillars.loc["Khánh Hòa", "P1"] == pytest.approx(58.76, abs=0.1)
-    assert "P2" not in result.pillars.columns  # group 2.2 has no public values
+    assert result.pillars["P2"].isna().all()  # group 2.2 has no public values: no P2 score
 
 
 def _synthetic(n_units=34, n_ind=52, seed=0):
@@ -191,3 +191,169 @@ def test_notebook_tables_read_back(good_run):
     assert (reference["difference"].abs() <= 0.1).all()
     for name in ("pii_rank_history_vi.png", "pii_pillar_profile_en.png", "pii_gap_vi.png"):
         assert (good_run["output"] / "figures" / name).stat().st_size > 10_000
+
+
+# ------------------------------------------------------------------ engine against independent references
+
+
+def test_coverage_rule_counts_the_frameworks_indicators_not_the_supplied_columns():
+    """Group 1.1 has 4 indicators in the framework; only `a` is supplied: 25 % < 50 %, no group score."""
+    framework = pd.DataFrame([(i, "1.1", "P1", 1) for i in "abcd"] + [("e", "1.2", "P1", 1), ("f", "1.2", "P1", 1)],
+                             columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame({"a": [0.0, 5.0, 10.0], "e": [1.0, 2.0, 3.0], "f": [3.0, 2.0, 4.0]}, index=["x", "y", "z"])
+    result = pii.compute_index(values, framework)
+    assert result.groups["1.1"].isna().all()
+    assert any("group 1.1: 25% of indicators" in line for line in result.log)
+    assert any("indicator b of group 1.1 is not in the data" in line for line in result.log)
+    half = pii.compute_index(values.assign(b=[1.0, 2.0, 4.0]), framework)  # 2 of 4 = 50 %: computed
+    assert half.groups.loc["z", "1.1"] == pytest.approx((100 + 100) / 2)
+
+
+def test_constant_indicator_is_logged_and_left_out_not_knocking_out_the_group():
+    framework = pd.DataFrame([("a", "1.1", "P1", 1), ("k", "1.1", "P1", 1)],
+                             columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame({"a": [0.0, 5.0, 10.0], "k": [7.0, 7.0, 7.0]}, index=["x", "y", "z"])
+    result = pii.compute_index(values, framework)
+    assert result.groups["1.1"].tolist() == [0.0, 50.0, 100.0]
+    assert any(line.startswith("constant: indicator k has the value 7") for line in result.log)
+
+
+def test_zscore_follows_the_direction():
+    values = pd.DataFrame({"good": [1.0, 2.0, 3.0], "bad": [1.0, 2.0, 3.0]}, index=["a", "b", "c"])
+    out = pii.normalise(values, pd.Series({"good": 1, "bad": -1}), "zscore")
+    # mean 2, sd 1: z = −1, 0, 1 → 40, 50, 60; reversed for "bad"
+    assert out["good"].tolist() == pytest.approx([40.0, 50.0, 60.0])
+    assert out["bad"].tolist() == pytest.approx([60.0, 50.0, 40.0])
+
+
+def test_outlier_treatment_threshold_by_hand():
+    """Skewness 2.6 (between 2.25 and 3) and kurtosis > 3.5: treated; G1/G2 written out as Excel defines them."""
+    x = np.array([1.0] * 12 + [2.0, 3.0, 3.0, 6.0])
+    n, m, s = len(x), x.mean(), x.std(ddof=1)
+    g1 = n / ((n - 1) * (n - 2)) * (((x - m) / s) ** 3).sum()
+    g2 = n * (n + 1) / ((n - 1) * (n - 2) * (n - 3)) * (((x - m) / s) ** 4).sum() - 3 * (n - 1) ** 2 / ((n - 2) * (n - 3))
+    assert 2.25 < g1 < 3.0 and g2 > 3.5
+    treated, log = pii.treat_outliers(pd.DataFrame({"x": x}, index=[f"u{i}" for i in range(n)]))
+    assert treated["x"].max() < 6.0 and log
+
+
+def test_gii_log_keeps_direction_when_the_maximum_is_below_1():
+    rng = np.random.default_rng(5)
+    fraction = np.concatenate([rng.uniform(0.01, 0.1, 50), [0.5, 0.7, 0.8, 0.9, 0.95, 0.92, 0.93, 0.94]])
+    treated, note = pii.gii_log(fraction)
+    order = np.argsort(fraction)
+    assert (np.diff(treated[order]) >= 0).all() and "rescaled" in note
+    percent, _ = pii.gii_log(fraction * 100)  # the same data in percent: the same order
+    assert (np.argsort(percent, kind="stable") == np.argsort(treated, kind="stable")).all()
+    # by hand for max > 1: ln[(max − 1)(x − min)/(max − min) + 1]
+    x = np.array([1.0, 3.0, 11.0])
+    assert pii.gii_log(x)[0] == pytest.approx(np.log(10 * (x - 1) / 10 + 1))
+
+
+def test_monte_carlo_skips_units_without_a_score():
+    values, framework = _synthetic(8, 14)
+    values.loc["u02", [c for c in values.columns if framework.set_index("indicator").loc[c, "group"] == "g00"]] = np.nan
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=200)
+    ranks = mc["ranks"].set_index("unit")
+    assert not ranks.loc["u02", "ranked"] and pd.isna(ranks.loc["u02", "nominal_rank"])
+    assert np.isnan(ranks.loc["u02", "median_rank"])
+    others = ranks.drop(index="u02")
+    assert others["rank_p95"].max() <= 7 and others["rank_p05"].min() >= 1
+    assert mc["effects"]["mean_abs_rank_shift"].notna().all()
+
+
+def test_monte_carlo_interval_is_the_5th_and_95th_percentile_of_the_draws():
+    values, framework = _synthetic(10, 14)
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=400)
+    draws = mc["draw_ranks"]
+    assert mc["ranks"]["rank_p05"].tolist() == pytest.approx(np.percentile(draws, 5, axis=0).tolist())
+    assert mc["ranks"]["rank_p95"].tolist() == pytest.approx(np.percentile(draws, 95, axis=0).tolist())
+    assert (mc["ranks"]["rank_p95"] - mc["ranks"]["rank_p05"]).max() > 0
+
+
+def test_monte_carlo_geometric_is_geometric_at_every_level():
+    """Noise 0, geometric only: ranks equal a hand geometric aggregation on scores rescaled to 1–100."""
+    values, framework = _synthetic(12, 28, seed=3)
+    geometric = {"normalisation": ("minmax",), "aggregation": ("geometric",), "treat": (False,)}
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=5, weight_noise=0.0, choices=geometric)
+    fw = framework.set_index("indicator")
+    scaled = 1 + 0.99 * pii.normalise(values, fw["direction"])
+    gmean = lambda frame: np.exp(np.log(frame).mean(axis=1))  # noqa: E731
+    groups = pd.DataFrame({g: gmean(scaled[list(m)]) for g, m in fw.groupby("group").groups.items()})
+    pillar_of = fw.groupby("group")["pillar"].first()
+    pillars = pd.DataFrame({p: gmean(groups[list(pillar_of[pillar_of == p].index)]) for p in pii.PILLARS})
+    index = np.sqrt(gmean(pillars[list(pii.INPUT_PILLARS)]) * gmean(pillars[list(pii.OUTPUT_PILLARS)]))
+    expected = index.rank(ascending=False, method="min").astype(int)
+    assert mc["ranks"].set_index("unit")["median_rank"].astype(int).tolist() == expected.tolist()
+    arithmetic = pii.compute_index(values, framework).index["rank"].astype(int)
+    assert expected.tolist() != arithmetic.tolist()  # the example distinguishes the two aggregations
+
+
+# ------------------------------------------------------------------ details the mutation run showed untested
+
+
+def test_heavy_tails_without_skew_are_not_treated():
+    x = pd.DataFrame({"x": [0.0] * 12 + [-10.0, 10.0]}, index=[f"u{i}" for i in range(14)])
+    assert abs(pii.skewness(x["x"].to_numpy())) < 1e-9 and pii.kurtosis(x["x"].to_numpy()) > 3.5
+    treated, log = pii.treat_outliers(x)
+    assert treated.equals(x) and not log  # both conditions are needed, not either
+
+
+def test_winsorising_replaces_the_maximum_by_the_next_value():
+    values = pd.DataFrame({"x": [1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 100.0]}, index=[f"u{i}" for i in range(13)])
+    treated, log = pii.treat_outliers(values)
+    assert treated.loc["u12", "x"] == 3.0 and log == ["outlier: x u12: winsorised 100 → 3"]
+
+
+def test_log_transform_when_winsorising_is_not_enough():
+    values = pd.DataFrame({"x": [1.0] * 45 + [10, 20, 30, 40, 50, 60, 80.0]}, index=[f"u{i}" for i in range(52)])
+    treated, log = pii.treat_outliers(values)
+    assert log == ["outlier: x: still outlying after winsorising; GII log transform on all units"]
+    assert treated["x"].tolist() == pytest.approx(np.log(79 * (values["x"] - 1) / 79 + 1).tolist())
+
+
+def test_gii_log_rescaling_by_hand():
+    x = np.array([0.1, 0.4, 1.0])
+    assert pii.gii_log(x)[0] == pytest.approx(np.log(1 + 99 * (x - 0.1) / 0.9))
+
+
+def test_zscore_missing_direction_means_more_is_better():
+    values = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 3.0]}, index=["x", "y", "z"])
+    out = pii.normalise(values, pd.Series({"a": -1}), "zscore")
+    assert out["b"].tolist() == pytest.approx([40.0, 50.0, 60.0])
+
+
+def test_engine_needs_every_output_pillar_and_returns_the_normalised_indicators():
+    rows = [("a", "1.1", "P1", 1), ("b", "2.1", "P2", 1), ("c", "3.1", "P3", 1), ("d", "4.1", "P4", 1),
+            ("e", "5.1", "P5", 1), ("f", "6.1", "P6", 1), ("g", "7.1", "P7", 1)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame({c: [0.0, 10.0, 5.0] for c in "abcdefg"}, index=["x", "y", "z"])
+    values.loc["z", "g"] = np.nan
+    result = pii.compute_index(values, framework)
+    assert np.isnan(result.index.loc["z", "OUTPUT"]) and result.index.loc["y", "PII"] == 100.0
+    assert result.indicators.loc["z", "a"] == 50.0
+
+
+def test_monte_carlo_without_any_score_ranks_nobody():
+    values, framework = _synthetic(6, 14)
+    framework = framework[framework["pillar"] != "P7"]
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=20)
+    assert not mc["ranks"]["ranked"].any() and mc["ranks"]["median_rank"].isna().all()
+
+
+def test_monte_carlo_effects_name_the_options():
+    values, framework = _synthetic(8, 14)
+    effects = pii.monte_carlo_ranks(values, framework, n_draws=100)["effects"]
+    assert set(effects["option"]) == {"minmax", "zscore", "arithmetic", "geometric", "False", "True"}
+
+
+def test_pillar_moves_table_by_hand(tables):
+    moves = pii.pillar_moves(BN_2025, 1.0).set_index("pillar")
+    assert moves.loc["P6", "new_score"] == pytest.approx(28.74 + 4.0)  # 1 PII point = 4 points of P6
+    assert moves.loc["P1", "new_score"] == pytest.approx(59.17 + 10.0)
+    assert list(pii.pillar_moves(BN_2025, 1.0).index) == list(range(7))
+    ranking = pii.published_ranking(tables["pii_scores"], 2024)
+    gap = pii.gap_to_rank(ranking, 63, "Bắc Ninh", 10)
+    assert (gap["own_rank"], gap["own_score"]) == (11, 42.83)
+    bounds = pii.score_bounds(pii.published_ranking(tables["pii_scores"], 2025), 34)
+    assert bounds.set_index("rank").loc[7, "province"] == "" and "province" in bounds.columns

@@ -23,13 +23,16 @@ def _target(operator=">=", value=200.0, high=None, year=2030, indicator="x", agg
     return pd.Series(base)
 
 
-def _kpi(points: dict[int, float], indicator="x", kind="actual", region="Bắc Ninh") -> pd.DataFrame:
-    return pd.DataFrame([dict(indicator=indicator, region=region, year=y, value=v, unit="u", kind=kind, source="s")
-                         for y, v in points.items()])
+def _kpi(points: dict[int, float], indicator="x", kind="actual", region="Bắc Ninh", territory="merged",
+         source="s") -> pd.DataFrame:
+    """Values of one indicator; by default all describing the merged province (the territory of 2030 targets)."""
+    return pd.DataFrame([dict(indicator=indicator, region=region, year=y, value=v, unit="u", kind=kind, source=source,
+                              territory=territory) for y, v in points.items()],
+                        columns=["indicator", "region", "year", "value", "unit", "kind", "source", "territory"])
 
 
-def _assess(target, kpi):
-    return tg.assess_one(target, kpi, None, "Bắc Ninh", None)
+def _assess(target, kpi, as_of_year=2026):
+    return tg.assess_one(target, kpi, None, "Bắc Ninh", None, as_of_year=as_of_year)
 
 
 @pytest.mark.parametrize("ratio, status", [(1.2, "on_track"), (0.96, "on_track"), (0.94, "at_risk"),
@@ -89,8 +92,83 @@ def test_no_data_names_the_agency():
 
 
 def test_old_province_value_is_not_taken_as_achieved_for_the_merged_province():
-    row = _assess(_target(">=", 45.0), _kpi({2022: 46.7}))
+    row = _assess(_target(">=", 45.0), _kpi({2022: 46.7}, territory=""))  # empty territory: the default rule
     assert row["status"] == "insufficient_data" and "Bắc Ninh cũ" in row["note_vi"]
+
+
+def test_merger_rule_is_symmetric_a_miss_of_the_old_province_is_no_verdict_either():
+    """KH20-16 (PCI top 5 by 2030): old Bắc Ninh 4 → 7 gave off_track before; Bắc Giang (2nd in 2022) is part
+    of the merged province, so old-province values alone give no verdict in either direction."""
+    old = {2016: 17.0, 2019: 4.0, 2020: 10.0, 2021: 7.0, 2022: 7.0}
+    for kpi in (_kpi(old, territory="old"), _kpi(old, territory="")):
+        row = _assess(_target("rank<=", 5.0), kpi)
+        assert row["status"] == "insufficient_data" and row["method"] == "old_territory_only"
+        assert math.isnan(row["ratio_r"]) and math.isnan(row["prob_meet"])
+    met = _assess(_target("rank<=", 5.0), _kpi({2021: 3.0, 2022: 2.0}, territory="old"))
+    assert met["status"] == "insufficient_data"
+
+
+def test_files_without_territory_column_use_the_default_rule():
+    kpi = _kpi({2023: 40.0, 2024: 42.0, 2025: 44.0, 2026: 46.0}).drop(columns=["territory"])
+    row = _assess(_target(">=", 60.0), kpi)
+    assert row["n_points"] == 2 and row["baseline_year"] == 2025  # 2023-2024 describe the old province
+
+
+def test_cross_scale_pillar_target_is_not_comparable():
+    """KH279-P2: 2025 pillar score (34-unit scale) above the 2024 score (63-unit scale) — not comparable."""
+    target = _target(">", 39.67, year=2025, indicator="pii_p2_score", issued="2025-05-06")
+    kpi = _kpi({2024: 39.67, 2025: 39.99}, indicator="pii_p2_score", territory="")
+    row = _assess(target, kpi)
+    assert row["status"] == "not_comparable" and row["latest_value"] == 39.99
+    p4 = _assess(_target(">", 51.12, year=2025, indicator="pii_p4_score", issued="2025-05-06"),
+                 _kpi({2023: 49.60, 2024: 51.12, 2025: 47.43}, indicator="pii_p4_score", territory=""))
+    assert p4["status"] == "not_comparable" and "điểm/năm" not in p4["note_vi"]
+
+
+def test_top_10_of_63_rank_target_is_not_comparable_with_a_34_unit_rank():
+    target = _target("rank<=", 10.0, year=2025, indicator="pii_rank", issued="2025-05-06")
+    row = _assess(target, _kpi({2023: 6.0, 2024: 11.0, 2025: 6.0}, indicator="pii_rank", territory=""))
+    assert row["status"] == "not_comparable"
+    assert "15,9 %" in row["note_vi"] and "17,6 %" in row["note_vi"]  # 10/63 and 6/34
+    after = _assess(_target("rank<=", 6.0, indicator="pii_rank", issued="2026-04"),
+                    _kpi({2024: 11.0, 2025: 6.0}, indicator="pii_rank", territory=""))
+    assert after["status"] == "achieved"  # KH20-11: set after the merger, on the 34-unit scale
+
+
+def test_a_passed_target_year_is_achieved_or_not_achieved_never_a_pace():
+    missed = _assess(_target(">=", 50.0, year=2025), _kpi({2025: 47.43, 2026: 49.0}))
+    assert missed["status"] == "not_achieved" and missed["latest_value"] == 47.43
+    assert "thiếu 2,57" in missed["note_vi"] and math.isnan(missed["required_per_year"])
+    met = _assess(_target(">=", 45.0, year=2025), _kpi({2025: 47.43}))
+    assert met["status"] == "achieved"
+    unreported = _assess(_target(">=", 50.0, year=2025), _kpi({2024: 40.0}, territory="merged"), as_of_year=2026)
+    assert unreported["status"] == "insufficient_data" and unreported["method"] == "target_year_not_reported"
+
+
+def test_partial_year_value_is_flagged_and_never_a_full_year_baseline():
+    source = "KH/KH-SKHCN 24/10/2025: result of the first 10 months of 2025"
+    kpi = pd.concat([_kpi({2025: 97.0}, source=source), _kpi({2026: 98.0, 2027: 98.5})])
+    row = _assess(_target(">=", 100.0), kpi)
+    assert tg.partial_months(source) == 10 and tg.partial_months("10 tháng đầu năm 2025") == 10
+    assert row["baseline_year"] == 2026 and row["n_points"] == 2  # the 10-month 97 % is not the baseline
+    only = _assess(_target(">=", 100.0), _kpi({2025: 97.0}, source=source))
+    assert only["partial_year"] == "2025: 10/12" and only["status"] == "insufficient_data"
+    count = _assess(_target(">=", 10.0, year=2025), _kpi({2025: 17.0}, source=source))
+    assert count["status"] == "achieved" and "10 tháng" in count["note_vi"]
+
+
+def test_rank_loss_reads_as_a_loss():
+    row = _assess(_target("rank<=", 5.0), _kpi({2021: 4.0, 2024: 7.0}))
+    assert "tụt 1,00 bậc/năm" in row["note_vi"] and "loses 1.00 places a year" in row["note_en"]
+    assert "+1,00" not in row["note_vi"]
+
+
+def test_rank_ratio_by_hand():
+    """Rank 20 (2020) → 15 (2025), target 5 by 2030: both growths negative, R = actual / required CAGR."""
+    row = _assess(_target("rank<=", 5.0), _kpi({2020: 20.0, 2025: 15.0}))
+    expected = ((15 / 20) ** (1 / 5) - 1) / ((5 / 20) ** (1 / 10) - 1)
+    assert row["ratio_r"] == pytest.approx(expected) and row["status"] == "off_track"  # 0.43
+    assert expected == pytest.approx(-0.055912 / -0.129449, abs=1e-5)  # 0.75^0.2 − 1, 0.25^0.1 − 1
 
 
 def test_noiseless_linear_series_projects_exactly_onto_the_target():
@@ -138,9 +216,12 @@ def test_growth_rate_target_from_counts():
     assert increase["value"].tolist() == [25.0, 60.0]
 
 
-def test_probability_words():
+def test_probability_words_follow_the_ipcc_scale():
     assert [tg.probability_words(p) for p in (0.95, 0.7, 0.2, 0.02)] == ["rất có khả năng", "có khả năng", "khó", "rất khó"]
     assert tg.probability_words(0.95, "en") == "very likely"
+    assert [tg.probability_words(p, "en") for p in (0.66, 0.65, 0.5, 0.34, 0.33, 0.1, 0.09)] == [
+        "likely", "about as likely as not", "about as likely as not", "about as likely as not", "unlikely",
+        "very unlikely", "very unlikely"]
 
 
 def test_shipped_assessment_read_back(good_run):
@@ -154,11 +235,225 @@ def test_shipped_assessment_read_back(good_run):
     a = a.set_index("target_id")
     assert a.loc["KH20-11", "status"] == "achieved"  # PII rank 6 of 34 in 2025, top 6 by 2030
     assert a.loc["KH20-10", "status"] == "insufficient_data"  # TFP: no provincial capital and labour series
-    assert a.loc["SKHCN-2030-GRDP", "status"] == "at_risk"  # 8.98 %/yr 2021-2025 against 11-12
-    assert a.loc["SKHCN-2030-GRDP", "ratio_r"] == pytest.approx(8.98 / 11)
+    # 2026-2030 has no value yet: no verdict; 2021-2025's 8.98 %/yr is context only (it was `at_risk`)
+    assert a.loc["SKHCN-2030-GRDP", "status"] == "insufficient_data"
+    assert a.loc["SKHCN-2030-GRDP", "method"] == "period_not_started" and math.isnan(a.loc["SKHCN-2030-GRDP", "ratio_r"])
+    assert a.loc["KH20-16", "status"] == "insufficient_data"  # old Bắc Ninh's PCI only (was off_track)
+    for target_id in [f"KH279-P{i}" for i in range(1, 8)] + ["KH279-PII-2025"]:
+        assert a.loc[target_id, "status"] == "not_comparable"  # 63-unit targets, 34-unit values
+    assert (a["status"] == "achieved").sum() == 3  # was 10, 7 of them across the change of scale
+    assert a.loc["KH20-28", "partial_year"] == "2025: 10/12"
     assert "QD123-2.2c" not in a.index  # superseded by KH20-10
     history = pd.read_csv(tables / "targets_history.csv")
     assert {"QD123-2.2c", "SKHCN-2030-TFP", "KH20-10"} <= set(history["target_id"])
     coverage = pd.read_csv(tables / "targets_coverage.csv").set_index("agency")
     assert coverage.loc["Tổng cộng", "targets"] == len(a)
     assert coverage.loc["Tổng cộng", "no_data"] > 0
+
+
+# ------------------------------------------------------------------ projections against hand computations
+
+
+def _ols_by_hand(years, values, target_year):
+    """Linear trend forecast, its prediction standard error and degrees of freedom, written out."""
+    x, y = np.asarray(years, float), np.asarray(values, float)
+    n = len(x)
+    slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+    intercept = y.mean() - slope * x.mean()
+    residual = y - intercept - slope * x
+    s2 = (residual ** 2).sum() / (n - 2)
+    se = math.sqrt(s2 * (1 + 1 / n + (target_year - x.mean()) ** 2 / ((x - x.mean()) ** 2).sum()))
+    return intercept + slope * target_year, se, n - 2
+
+
+def test_linear_prediction_interval_and_probability_by_hand():
+    from scipy import stats
+
+    years, values = [2020, 2021, 2022, 2023, 2024], [10.0, 12.5, 13.0, 16.0, 17.5]
+    mean, se, df = _ols_by_hand(years, values, 2030)
+    t80 = stats.t.ppf(0.9, df)
+    up = {f.model: f for f in tg.forecast_models(np.array(years), np.array(values), 2030, ">=", 30.0)}["linear_trend"]
+    assert up.mean == pytest.approx(mean)
+    assert (up.low, up.high) == (pytest.approx(mean - t80 * se), pytest.approx(mean + t80 * se))  # 80 % PI, t(n−2)
+    assert up.prob == pytest.approx(1 - stats.t.cdf((30.0 - mean) / se, df))
+    down = {f.model: f for f in tg.forecast_models(np.array(years), np.array(values), 2030, "<=", 30.0)}["linear_trend"]
+    assert down.prob == pytest.approx(stats.t.cdf((30.0 - mean) / se, df))  # `<=`: the other tail
+    rank = {f.model: f for f in tg.forecast_models(np.array(years), np.array(values), 2030, "rank<=", 30.0)}
+    assert rank["linear_trend"].prob == pytest.approx(down.prob)
+
+
+def test_random_walk_interval_includes_drift_uncertainty():
+    values = np.array([10.0, 11.0, 13.0, 13.5, 15.0, 16.0])
+    years = np.arange(2019, 2025)
+    steps = np.diff(values)
+    h = 6
+    sigma2 = steps.var(ddof=1)
+    se = math.sqrt(sigma2 * h + h ** 2 * sigma2 / len(steps))
+    rw = {f.model: f for f in tg.forecast_models(years, values, 2030, ">=", 25.0)}["random_walk_drift"]
+    z = 1.2815515655446004  # 90th percentile of N(0, 1): the 80 % interval
+    assert rw.mean == pytest.approx(16.0 + steps.mean() * h)
+    assert rw.high - rw.mean == pytest.approx(z * se)
+
+
+def test_linear_prediction_interval_covers_80_percent_of_simulated_truth():
+    """Series with known truth (trend + N(0, 1) noise): the 80 % interval must cover about 80 % of outcomes."""
+    rng = np.random.default_rng(7)
+    years = np.arange(2020, 2024)
+    covered = 0
+    n_sims = 400
+    for _ in range(n_sims):
+        values = 5 + 0.8 * (years - 2020) + rng.normal(0, 1, len(years))
+        truth = 5 + 0.8 * 10 + rng.normal(0, 1)
+        fc = {f.model: f for f in tg.forecast_models(years, values, 2030, ">=", 0.0)}["linear_trend"]
+        covered += fc.low <= truth <= fc.high
+    assert 0.74 <= covered / n_sims <= 0.86
+
+
+def test_projection_of_a_rank_stays_between_1_and_n():
+    years = np.arange(2018, 2025)
+    values = np.array([30.0, 25.0, 21.0, 16.0, 12.0, 9.0, 5.0])
+    out = tg.project(years, values, 2030, "rank<=", 5.0, bounds=(1.0, 34.0))
+    assert 1.0 <= out["projected_low"] <= out["projected_value"] <= out["projected_high"] <= 34.0
+    free = tg.project(years, values, 2030, "rank<=", 5.0)
+    assert min(free["projected_low"], free["projected_value"]) < 1.0  # without the bound: impossible ranks
+
+
+def test_model_choice_needs_enough_backtest_forecasts():
+    rng = np.random.default_rng(3)
+    short_years = np.arange(2020, 2026)  # 6 points: 6 forecasts per model
+    short = 20 + 1.5 * (short_years - 2020) + rng.normal(0, 1, len(short_years))
+    few = tg.project(short_years, short, 2030, ">=", 40.0)
+    assert few["model"] == "linear_trend" and "too few back-test forecasts (6 < 10)" in few["model_choice"]
+    long_years = np.arange(2012, 2026)
+    long = 20 + 1.5 * (long_years - 2012) + rng.normal(0, 1, len(long_years))
+    many = tg.project(long_years, long, 2030, ">=", 40.0)
+    scores = tg.backtest(long_years, long)
+    assert many["model_choice"].startswith("back-test")
+    scores["gap"] = (scores["coverage"] - tg.PI_LEVEL).abs()
+    usable = many["model_probs"]
+    best = [m for m in scores.sort_values(["gap", "mae"])["model"] if f"{m} (not used" not in usable][0]
+    assert many["model"] == best
+
+
+# ------------------------------------------------------------------ period-mean targets
+
+
+def _tfp_rows(g_y: dict[int, float], g_tfp: dict[int, float], region="Bắc Ninh (sau sáp nhập)"):
+    return pd.DataFrame([dict(region=region, year=y, method="cobb_douglas", g_y=g_y[y], g_tfp=g_tfp[y])
+                         for y in g_y])
+
+
+def _period_target(operator=">=", value=55.0, high=None, start=2026, end=2030, indicator="tfp_share_pct"):
+    return _target(operator, value, high=high, year=end, indicator=indicator, aggregation="period_mean",
+                   period_start=start, period_end=end)
+
+
+def _assess_tfp(target, rows):
+    empty = _kpi({}).iloc[0:0]
+    return tg.assess_one(target, empty, None, "Bắc Ninh", rows, as_of_year=2028)
+
+
+def test_tfp_period_target_guards_contraction_and_needs_two_years():
+    one = _assess_tfp(_period_target(), _tfp_rows({2026: -5.0}, {2026: -9.0}))  # share would be 180 %
+    assert one["status"] == "insufficient_data" and one["n_points"] == 1
+    shrinking = _assess_tfp(_period_target(), _tfp_rows({2026: -5.0, 2027: 3.0}, {2026: -9.0, 2027: 1.0}))
+    assert shrinking["status"] == "insufficient_data" and shrinking["method"] == "period_mean_tfp_share_guarded"
+    flat = _assess_tfp(_period_target(), _tfp_rows({2026: 0.3, 2027: 0.5}, {2026: 0.2, 2027: 0.4}))
+    assert flat["status"] == "insufficient_data"
+
+
+def test_tfp_period_share_is_ratio_of_means_with_at_risk():
+    # g_y 10 and 2, g_tfp 6 and 0: ratio of means 3/6 = 50 %; the mean of yearly shares would be 30 %
+    row = _assess_tfp(_period_target(), _tfp_rows({2026: 10.0, 2027: 2.0}, {2026: 6.0, 2027: 0.0}))
+    assert row["latest_value"] == pytest.approx(50.0)
+    assert row["ratio_r"] == pytest.approx(50 / 55) and row["status"] == "at_risk"
+    done = _assess_tfp(_period_target(start=2026, end=2027), _tfp_rows({2026: 10.0, 2027: 10.0}, {2026: 6.0, 2027: 6.0}))
+    assert done["status"] == "achieved"
+
+
+def test_between_above_the_band_is_met_for_shares_and_growth_alike():
+    share = _assess_tfp(_period_target("between", 45.0, high=47.0, start=2026, end=2027),
+                        _tfp_rows({2026: 10.0, 2027: 10.0}, {2026: 7.0, 2027: 7.56}))  # 72.8 %
+    growth = tg.assess_one(_period_target("between", 11.0, high=12.0, start=2026, end=2027, indicator="grdp_growth_pct"),
+                           _kpi({2026: 13.0, 2027: 13.5}, indicator="grdp_growth_pct"), None, "Bắc Ninh", None,
+                           as_of_year=2028)
+    assert share["status"] == growth["status"] == "achieved"
+    assert "cận trên" in share["note_vi"] and "cận trên" in growth["note_vi"]
+
+
+def test_period_not_started_gives_previous_pace_as_context_only():
+    macro = pd.DataFrame([dict(region="Bắc Ninh", indicator="grdp_growth_pct", year_start=2021, year_end=2025,
+                               value=8.98)])
+    target = _period_target("between", 11.0, high=12.0, indicator="grdp_growth_pct")
+    row = tg.assess_one(target, _kpi({2024: 6.0, 2025: 7.0}, indicator="grdp_growth_pct"), macro, "Bắc Ninh", None,
+                        as_of_year=2026)
+    assert row["status"] == "insufficient_data" and row["method"] == "period_not_started"
+    assert math.isnan(row["ratio_r"]) and row["n_points"] == 0
+    assert row["latest_value"] == 8.98 and "2021–2025" in row["note_vi"]
+    lower = tg.assess_one(_period_target("<=", 3.0, indicator="cpi_growth_pct"), _kpi({2024: 2.0}, indicator="cpi_growth_pct"),
+                          None, "Bắc Ninh", None, as_of_year=2026)
+    assert lower["status"] == "insufficient_data"  # a `<=` period target is not `achieved` before its period
+
+
+# ------------------------------------------------------------------ details the mutation run showed untested
+
+
+def test_status_thresholds_are_inclusive_and_one_year_growth_counts():
+    assert [tg.status_from_ratio(r) for r in (0.95, 0.60, 0.5999)] == ["on_track", "at_risk", "off_track"]
+    assert tg.growth_rate(100.0, 110.0, 1, True) == pytest.approx(0.10)
+    assert tg.scale_dependent("pci_rank", ">=") and tg.scale_dependent("pii_score", ">")
+    assert not tg.scale_dependent("dti_score", ">=")
+
+
+def test_moving_away_keeps_the_growth_basis():
+    row = _assess(_target(">=", 50.0), _kpi({2021: 60.0, 2025: 45.0}))
+    assert row["ratio_r"] == -1.0 and row["method"] == "eurostat_cagr" and row["status"] == "off_track"
+
+
+def test_settled_rows_report_what_they_rest_on():
+    cross = _assess(_target(">", 39.67, year=2025, indicator="pii_p2_score", issued="2025-05-06"),
+                    _kpi({2024: 39.67, 2025: 39.99}, indicator="pii_p2_score", territory=""))
+    assert (cross["method"], cross["latest_year"], cross["n_points"]) == ("cross_scale", 2025, 1)
+    old = _assess(_target("rank<=", 5.0), _kpi({2021: 7.0, 2022: 6.0}, territory="old"))
+    assert (old["latest_year"], old["latest_value"], old["n_points"]) == (2022, 6.0, 0)
+
+
+def test_complete_period_missed_is_not_achieved():
+    row = _assess_tfp(_period_target(start=2026, end=2027), _tfp_rows({2026: 10.0, 2027: 10.0}, {2026: 3.0, 2027: 3.0}))
+    assert row["status"] == "not_achieved" and row["latest_value"] == pytest.approx(30.0)
+
+
+def test_log_linear_probability_uses_t_on_the_logs():
+    from scipy import stats
+
+    years, values = [2020, 2021, 2022, 2023, 2024], [10.0, 12.5, 13.0, 16.0, 17.5]
+    mean, se, df = _ols_by_hand(years, np.log(values), 2030)
+    fc = {f.model: f for f in tg.forecast_models(np.array(years), np.array(values), 2030, ">=", 30.0)}
+    assert fc["log_linear_trend"].mean == pytest.approx(math.exp(mean))
+    assert fc["log_linear_trend"].prob == pytest.approx(1 - stats.t.cdf((math.log(30.0) - mean) / se, df))
+    assert "local_linear_trend" in fc  # five yearly points are enough for the state-space model
+
+
+def test_local_linear_trend_forecast_is_wired_to_statsmodels():
+    import statsmodels.api as sm
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    years = np.arange(2013, 2025)
+    level = 30 + np.cumsum(1.0 + rng.normal(0, 1.0, len(years)))
+    values = level + rng.normal(0, 1.5, len(years))  # trend, level noise and observation noise: variances > 0
+    fc = {f.model: f for f in tg.forecast_models(years, values, 2030, ">=", 57.0)}["local_linear_trend"]
+    assert fc.usable
+    result = sm.tsa.UnobservedComponents(values, level="local linear trend").fit(disp=False)
+    frame = result.get_forecast(6).summary_frame(alpha=0.2)
+    mean, se = frame["mean"].iloc[-1], frame["mean_se"].iloc[-1]
+    assert (fc.mean, fc.low, fc.high) == (pytest.approx(mean, rel=1e-4), pytest.approx(frame["mean_ci_lower"].iloc[-1], rel=1e-4),
+                                         pytest.approx(frame["mean_ci_upper"].iloc[-1], rel=1e-4))
+    assert fc.prob == pytest.approx(1 - stats.norm.cdf((57.0 - mean) / se), abs=1e-4)
+    assert 0.2 < fc.prob < 0.9
+
+
+def test_backtest_leaves_out_models_on_their_bounds():
+    years = np.arange(2012, 2024)
+    scores = tg.backtest(years, 10.0 + 2.0 * (years - 2012))  # no noise: the state-space variances collapse
+    assert "local_linear_trend" not in set(scores["model"])

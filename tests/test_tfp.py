@@ -80,14 +80,33 @@ def macro():
     return clean_all(validate_raw(RAW)).tables["macro"]
 
 
-def test_national_2011_2015_against_gso(macro):
-    """GSO published 33.58 % for 2011-2015: it must fall inside the α band; the gap at α = 0.43 is reported."""
+def test_alpha_is_calibrated_on_2011_2015_and_checked_out_of_sample(macro):
+    """α = 0.43 is the value that reproduces GSO's 33.58 % for 2011-2015 (a calibration, reconciling α 0.428);
+    the check is 2016-2018 (2019 is an employment break) against GSO's 44.46 % for 2016-2019."""
     inputs = tfp.inputs_for(macro, "Việt Nam")
-    band = tfp.alpha_sensitivity(inputs, "Việt Nam", [(2011, 2015)])
-    assert band["tfp_share_pct"].min() <= 33.58 <= band["tfp_share_pct"].max()
-    central = tfp.period_shares(tfp.growth_accounting(inputs, "Việt Nam", 0.43), [(2011, 2015)]).iloc[0]
-    assert abs(central["tfp_share_pct"] - 33.58) < 2.0  # about 34 % (PWT README check)
-    assert 0.30 < tfp.reconciling_alpha(inputs, "Việt Nam", 2011, 2015, 33.58) < 0.55
+    published = macro[(macro.region == "Việt Nam") & (macro.indicator == "tfp_contribution_pct")]
+    check = tfp.published_check(inputs, "Việt Nam", published).set_index("period")
+    calibration = check.loc["2011–2015"]
+    assert calibration["role"] == "calibration"
+    assert calibration["reconciling_alpha"] == pytest.approx(0.428, abs=0.001)  # the review's own computation
+    assert abs(calibration["share_at_alpha"] - 33.58) < 0.5  # α moved by 0.01 shifts the share by about 1 pp
+    out_of_sample = check.loc["2016–2019"]
+    assert out_of_sample["role"] == "check" and out_of_sample["years_used"] == "2016–2018"
+    assert out_of_sample["break_years_left_out"] == "2019"
+    assert out_of_sample["share_at_alpha"] == pytest.approx(40.89, abs=0.01)  # review: 40.9 % against 44.46 %
+    assert out_of_sample["reconciling_alpha"] == pytest.approx(0.398, abs=0.001)
+    assert tfp.DEFAULT_ALPHA == 0.43
+
+
+def test_break_free_record_and_the_multiple_of_it_the_target_asks(macro):
+    yearly = tfp.growth_table(macro)
+    record = tfp.national_record(yearly)
+    assert record["years_with_data"] == "2016–2018"
+    assert record["g_tfp"] == pytest.approx(2.651, abs=0.001)  # review: 2.65 clean, 3.70 with the 2019 break
+    table = tfp.record_table(yearly, 0.55 * 11)
+    assert table["value"].iloc[1] == pytest.approx(2.651, abs=0.001)  # the brief reads row 2 as the record
+    assert table["times_record"].iloc[0] == pytest.approx(6.05 / 2.651, abs=0.002)  # 2.28, not 1.6
+    assert table["value"].iloc[2] == pytest.approx(3.698, abs=0.001)
 
 
 def test_pwt_2019_break_is_shown_both_ways(macro):
@@ -103,6 +122,85 @@ def test_provinces_without_inputs_get_no_rows_and_say_so(macro):
     assert tfp.growth_accounting(tfp.inputs_for(macro, "Bắc Ninh"), "Bắc Ninh").empty
     status = tfp.data_status(macro, ("Bắc Ninh",)).set_index("indicator")
     assert status.loc["employment", "years"] == "không có số liệu"
+    assert set(tfp.growth_table(macro)["region"]) == {"Việt Nam"}
+
+
+def _fill(raw_copy, region, years, growth, file_name, capital="investment_const"):
+    header, rows = read_rows(raw_copy / "macro.csv")
+    fill = []
+    for i, year in enumerate(years):
+        for indicator, unit, (base, rate) in (("employment", "thousand persons", (600, 1.02)),
+                                              (capital, "billion VND, 2010 prices", (30000, 1.08)),
+                                              ("grdp_const", "billion VND, 2010 prices", (60000, growth))):
+            fill.append(dict(region=region, year=str(year), indicator=indicator, value=f"{base * rate ** i:.1f}",
+                             unit=unit, source="test fixture (made-up complete series)", note="[yearbook]"))
+    write_rows(raw_copy / file_name, header, fill)
+
+
+def test_a_region_added_to_macro_gets_tfp_rows(raw_copy):
+    """No list of regions in code: a complete made-up Hưng Yên appears in the contract table."""
+    _fill(raw_copy, "Hưng Yên", range(2010, 2025), 1.07, "macro_hung_yen.csv", capital="capital_stock_const")
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    tables = clean_all(result).tables
+    yearly = tfp.growth_table(tables["macro"], tables["macro_harmonised"])
+    hung_yen = yearly[yearly.region == "Hưng Yên"]
+    assert len(hung_yen) == 14 and set(hung_yen["method"]) == {"cobb_douglas"}
+    assert hung_yen["g_y"].iloc[0] == pytest.approx(100 * math.log(1.07), abs=0.01)
+
+
+def test_merged_province_from_the_harmonised_series(raw_copy):
+    """Old Bắc Ninh and Bắc Giang, each complete 2015-2024: the merged province's output is their sum."""
+    _fill(raw_copy, "Bắc Ninh", range(2015, 2025), 1.05, "macro_bn.csv")
+    _fill(raw_copy, "Bắc Giang", range(2015, 2025), 1.12, "macro_bg.csv")
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    tables = clean_all(result).tables
+    yearly = tfp.growth_table(tables["macro"], tables["macro_harmonised"])
+    merged = yearly[yearly.region == tfp.merged_label("Bắc Ninh")].set_index("year")
+    assert {"Bắc Ninh", "Bắc Giang", tfp.merged_label("Bắc Ninh")} <= set(yearly.region)
+    y = {year: 60000 * 1.05 ** i + 60000 * 1.12 ** i for i, year in enumerate(range(2015, 2025))}
+    assert merged.loc[2020, "g_y"] == pytest.approx(100 * math.log(y[2020] / y[2019]), abs=0.01)
+    assert yearly[yearly.region == "Bắc Ninh"]["year"].max() == 2024  # old territory stops before the merger
+
+
+def test_contraction_and_flat_output_get_no_share_years_and_periods():
+    # Bắc Ninh 2023 (review 2.5): output −9.74, capital +7.7, labour +1: the share would read 139.8 %
+    y = [100.0, 100 * math.exp(-0.0974), 100 * math.exp(-0.0974 + 0.058)]
+    k = [200.0, 200 * math.exp(0.077), 200 * math.exp(0.154)]
+    l = [50.0, 50 * math.exp(0.01), 50 * math.exp(0.02)]
+    out = tfp.growth_accounting(_inputs(y, k, l), "X", alpha=0.43)
+    first = out.iloc[0]
+    assert first["flag"] == "output_contraction" and math.isnan(first["tfp_share_pct"])
+    period = tfp.period_shares(out, [(2001, 2002)]).iloc[0]  # mean growth −1.97: no share (was 298 %)
+    assert period["g_y"] == pytest.approx((-9.74 + 5.8) / 2)
+    assert math.isnan(period["tfp_share_pct"]) and "no share" in period["share_flag"]
+    guarded = tfp.growth_accounting(_inputs([100, 100.5, 101], [200, 200, 200], [50, 50, 50]), "X")
+    assert guarded["tfp_share_pct"].isna().all()  # 0.499 and 0.496 log points: at or below the 0.5 guard
+
+
+def test_period_share_with_unequal_growth_is_the_ratio_of_means():
+    # g_y = 10 and 2 log points, g_tfp = 6 and 0 → 3 / 6 = 50 %; the mean of yearly shares would be 30 %
+    yearly = pd.DataFrame(dict(region="X", method="cobb_douglas", year=[2001, 2002], alpha=0.4, g_y=[10.0, 2.0],
+                               g_k=[5.0, 2.0], g_l=[1.0, 1.0], contrib_k=[2.0, 0.8], contrib_l=[0.6, 0.6],
+                               g_tfp=[6.0, 0.0], flag=""))
+    assert tfp.period_shares(yearly, [(2001, 2002)]).iloc[0]["tfp_share_pct"] == pytest.approx(50.0)
+
+
+def test_perpetual_inventory_start_is_the_end_of_year_steady_state():
+    """Investment growing 6 % a year from the start: K₀ = I₀(1 + g)/(g + δ) and K/I stays at that ratio."""
+    g, delta = 0.06, 0.05
+    investment = pd.Series([100 * (1 + g) ** t for t in range(12)], index=range(2000, 2012))
+    stock = tfp.perpetual_inventory(investment, delta=delta)
+    assert stock.iloc[0] == pytest.approx(100 * 1.06 / 0.11)
+    assert (stock / investment).to_numpy() == pytest.approx([1.06 / 0.11] * 12)
+    assert tfp.perpetual_inventory(investment, delta=delta, k0_factor=0.5).iloc[0] == pytest.approx(50 * 1.06 / 0.11)
+
+
+def test_perpetual_inventory_refuses_a_gap():
+    investment = pd.Series([100.0, 105.0, 110.0, 120.0], index=[2013, 2014, 2016, 2017])
+    with pytest.raises(ValueError, match="gaps \\(2014–2016\\)"):
+        tfp.perpetual_inventory(investment)
 
 
 def test_filled_yearbook_template_path_computes_provincial_tfp(raw_copy):
@@ -146,10 +244,16 @@ def test_notebook_tables_read_back(good_run):
     assert row["published_share_pct"] == 33.58
     assert abs(row["tfp_share_pct"] - 33.58) < 2.0
     late = periods[(periods.region == "Việt Nam") & (periods.period_start == 2016) & (periods.period_end == 2020)].iloc[0]
-    assert str(late["break_years"]).startswith("2019") and late["n_years_excl_breaks"] == 3
-    assert late["tfp_share_excl_breaks_pct"] < late["tfp_share_pct"]
+    assert str(late["break_years"]).startswith("2019") and late["n_years"] == 3 and late["n_years_all"] == 4
+    assert late["tfp_share_pct"] == pytest.approx(40.89, abs=0.01)  # break-free: the figure comparisons use
+    assert late["tfp_share_all_years_pct"] == pytest.approx(56.39, abs=0.01)  # with the 2019 break, reference only
     check = pd.read_csv(tables / "tfp_published_check.csv").set_index("period")
-    assert bool(check.loc["2011–2015", "inside_band"])
+    assert bool(check.loc["2011–2015", "inside_band"]) and check.loc["2011–2015", "role"] == "calibration"
+    assert check.loc["2016–2019", "role"] == "check" and check.loc["2016–2019", "years_used"] == "2016–2018"
+    record = pd.read_csv(tables / "tfp_target_vs_record.csv")
+    assert record["value"].iloc[1] == pytest.approx(2.651, abs=0.001)  # break-free record, read by the brief
+    consistency = pd.read_csv(tables / "targets_consistency.csv")
+    assert "2,65 %/năm" in consistency["finding_vi"].iloc[0] and "3,70" not in consistency["finding_vi"].iloc[0]
 
 
 def test_delta_sensitivity_moves_the_share_and_stays_exact(macro):
@@ -159,3 +263,49 @@ def test_delta_sensitivity_moves_the_share_and_stays_exact(macro):
     shares = band.set_index("delta")["tfp_share_pct"]
     assert len(shares) == 2 and shares[0.03] != pytest.approx(shares[0.09])
     assert set(band["method"]) == {"cobb_douglas"}
+
+
+def test_pim_start_year_and_k0_sensitivity(macro):
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    table = tfp.pim_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
+                                "Việt Nam", deltas=(0.05,), start_years=(1990,), k0_factors=(0.5, 1.0),
+                                periods=[(2011, 2015)])
+    shares = table.set_index(["pim_start", "k0_factor"])["tfp_share_pct"]
+    assert len(shares) == 4 and shares.nunique() == 4
+    assert 27.0 < shares[(1990, 1.0)] < 31.0  # review 2.6: 27.6–29.9 % by start year, against 33.4 % with PWT K
+
+
+# ------------------------------------------------------------------ details the mutation run showed untested
+
+
+def test_flags_combine_and_tables_keep_their_columns():
+    inputs = _inputs([100, 100.2, 110, 121], [200, 210, 220, 230], [50, 51, 52, 53], labor_share=[0.6] * 4)
+    inputs.attrs["breaks"] = {"employment": {2001, 2003}}
+    out = tfp.growth_accounting(inputs, "X")
+    flags = out[out.method == "cobb_douglas"].set_index("year")["flag"]
+    assert flags.to_dict() == {2001: "near_zero_growth;input_break", 2002: "", 2003: "input_break"}
+    assert list(out.index) == list(range(len(out)))
+    periods = tfp.period_shares(out, [(2001, 2003)])
+    assert periods["region"].tolist() == ["X", "X"] and periods["variant"].tolist() == ["all_years"] * 2
+    clean = tfp.period_shares(out, [(2001, 2003)], exclude_breaks=True)
+    assert clean["variant"].tolist() == ["excluding_break_years"] * 2
+    cd = out[(out.method == "cobb_douglas")]
+    assert periods.iloc[0]["contrib_l"] == pytest.approx(cd["contrib_l"].mean())
+    assert tfp.perpetual_inventory(pd.Series([1.0, 2.0], index=[2000, 2001])).name == "capital_stock_const"
+
+
+def test_period_target_share_of_the_province():
+    targets = pd.DataFrame([dict(indicator="tfp_share_pct", is_current=True, period_start=2026, period_end=2030,
+                                 value=55.0)])
+    yearly = pd.DataFrame(dict(region=tfp.merged_label("Bắc Ninh"), method="cobb_douglas", year=[2026, 2027],
+                               alpha=0.43, g_y=[10.0, 8.0], g_k=5.0, g_l=1.0, contrib_k=2.0, contrib_l=0.6,
+                               g_tfp=[5.0, 4.0], flag=""))
+    row = tfp.periods_table(yearly, [(2026, 2030)], targets=targets).iloc[0]
+    assert row["target_share_pct"] == 55.0 and row["tfp_share_pct"] == pytest.approx(50.0)
+
+
+def test_capital_room_by_hand():
+    table = tfp.target_arithmetic(11, 12, 55).set_index(["grdp_growth", "alpha", "labour_growth"])
+    assert table.loc[(11, 0.43, 1.0), "max_capital_growth"] == pytest.approx((4.95 - 0.57) / 0.43, abs=0.005)  # 10.19
+    assert table.loc[(12, 0.43, 1.0), "max_capital_growth"] == pytest.approx(11.23, abs=0.005)
+    assert set(table["target_share_pct"]) == {55}
