@@ -96,4 +96,9 @@ def test_notebook_contract(path):
     assert nb.metadata["kernelspec"]["name"] == "bnkpi"
     assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
     params = pm.inspect_notebook(str(path))
-    assert set(params) == {"raw_dir", "processed_dir", "output_dir", "lang"}
+    assert set(params) == {"raw_dir", "processed_dir", "output_dir", "lang"} | METHOD_PARAMETERS.get(path.name, set())
+    for name in METHOD_PARAMETERS.get(path.name, ()):
+        assert params[name]["default"].startswith("tfp.")  # the module constant is the one default
+
+
+METHOD_PARAMETERS = {"03_tfp.ipynb": {"alpha", "delta", "growth_guard"}}
