@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import provinces
+from . import data_round, provinces
 from .io import write_table
-from .schema import ADDITIVE_INDICATORS, VINTAGE_RANK
+from .schema import ADDITIVE_INDICATORS, DEFAULT_VINTAGE, VINTAGE_RANK
 from .validate import ValidationResult, blank
 
 # A year-on-year change (100 × log-difference) this many points away from the median change of the five
@@ -60,16 +60,24 @@ def select_vintages(macro: pd.DataFrame, log: list[str]) -> pd.DataFrame:
     """One row per (region, year, indicator): the highest-ranked vintage; the others listed in ``alternatives``."""
     df = _drop_bookkeeping(macro).copy()
     df["vintage_rank"] = df["vintage"].map(VINTAGE_RANK)
-    df = df.sort_values(["region", "indicator", "year_start", "year_end", "vintage_rank"],
-                        ascending=[True, True, True, True, False], kind="stable")
+    if "report_period" not in df.columns:
+        df["report_period"] = ""
+    df["report_period"] = df["report_period"].fillna("")
+    if "territory" not in df.columns:
+        df["territory"] = [provinces.default_territory(r, y) for r, y in zip(df["region"], df["year_end"])]
+    # the highest vintage wins; among reports, the latest round
+    df = df.sort_values(["region", "indicator", "year_start", "year_end", "territory", "vintage_rank", "report_period"],
+                        ascending=[True, True, True, True, True, False, False], kind="stable")
     chosen_rows = []
-    for (region, year, indicator), group in df.groupby(["region", "year", "indicator"], sort=False):
+    for (region, year, indicator, territory), group in df.groupby(["region", "year", "indicator", "territory"],
+                                                                   sort=False):
         best = group.iloc[0].copy()
         others = group.iloc[1:]
         best["n_vintages"] = len(group)
         best["alternatives"] = "; ".join(f"{_fmt(v)} [{t}]" for v, t in zip(others["value"], others["vintage"]))
         if len(others):
-            log.append(f"macro: {indicator} {region} {year}: kept {_fmt(best['value'])} [{best['vintage']}] "
+            log.append(f"macro: {indicator} {region} {year} ({territory} territory): kept {_fmt(best['value'])} "
+                       f"[{best['vintage']}{' ' + best['report_period'] if best['report_period'] else ''}] "
                        f"over {best['alternatives']}")
         chosen_rows.append(best)
     out = pd.DataFrame(chosen_rows).drop(columns=["vintage_rank"]).reset_index(drop=True)
@@ -99,8 +107,11 @@ def flag_breaks(macro: pd.DataFrame, log: list[str], thresholds: dict[str, float
     flags |= tagged
     reasons[tagged] = "marked [break] in the raw data"
     annual = df["year_start"] == df["year_end"]
-    for (region, indicator), group in df[annual & df["indicator"].isin(list(thresholds))].groupby(
-            ["region", "indicator"]):
+    # a series never runs across a change of territory (old Bắc Ninh 2024 → merged Bắc Ninh 2025 is no break)
+    if "territory" not in df.columns:
+        df["territory"] = [provinces.default_territory(r, y) for r, y in zip(df["region"], df["year_end"])]
+    for (region, indicator, _), group in df[annual & df["indicator"].isin(list(thresholds))].groupby(
+            ["region", "indicator", "territory"]):
         series = group.sort_values("year_start")
         years = series["year_start"].to_numpy()
         values = series["value"].to_numpy(dtype=float)
@@ -127,7 +138,8 @@ def flag_breaks(macro: pd.DataFrame, log: list[str], thresholds: dict[str, float
     return df
 
 
-def harmonise_2025(macro: pd.DataFrame, mergers: pd.DataFrame, log: list[str]) -> pd.DataFrame:
+def harmonise_2025(macro: pd.DataFrame, mergers: pd.DataFrame, log: list[str],
+                   reported: pd.DataFrame | None = None) -> pd.DataFrame:
     """Additive series of the old units summed into the 2025 units, for years before the merger.
 
     A sum is formed only when every old unit of the new province has the figure for that year in the same
@@ -138,6 +150,8 @@ def harmonise_2025(macro: pd.DataFrame, mergers: pd.DataFrame, log: list[str]) -
     rows = []
     annual = macro[(macro["year_start"] == macro["year_end"]) & macro["indicator"].isin(ADDITIVE_INDICATORS)
                    & (macro["year_end"] < provinces.FIRST_MERGED_YEAR)]
+    if "territory" in annual.columns:
+        annual = annual[annual["territory"] != "merged"]
     for new_unit, old_units in groups.items():
         if len(old_units) < 2:
             continue
@@ -164,8 +178,23 @@ def harmonise_2025(macro: pd.DataFrame, mergers: pd.DataFrame, log: list[str]) -
             ))
     if rows:
         log.append(f"harmonise: {len(rows)} additive figures summed to the 2025 units")
-    return pd.DataFrame(rows, columns=["region", "year", "indicator", "value", "unit", "unit_basis", "components",
-                                       "source"])
+    columns = ["region", "year", "indicator", "value", "unit", "unit_basis", "components", "source"]
+    out = pd.DataFrame(rows, columns=columns)
+    if reported is not None and len(reported):
+        given = pd.DataFrame(dict(region=reported["region"], year=reported["year_end"].astype(int),
+                                  indicator=reported["indicator"], value=reported["value"].astype(float),
+                                  unit=reported["unit"], unit_basis="reported_merged", components="",
+                                  source=reported["source"]))
+        sums = out.set_index(["region", "year", "indicator"])
+        for _, row in given.iterrows():
+            key = (row["region"], row["year"], row["indicator"])
+            summed = f"{_fmt(sums.loc[key, 'value'])} (sum of the old units)" if key in sums.index else "no sum"
+            log.append(f"harmonise: {row['indicator']} {row['year']} for {row['region']}: the figure reported for "
+                       f"the merged territory, {_fmt(row['value'])}, is used; {summed}")
+        keys = set(zip(given["region"], given["year"], given["indicator"]))
+        out = out[[k not in keys for k in zip(out["region"], out["year"], out["indicator"])]]
+        out = pd.concat([out, given], ignore_index=True).sort_values(["region", "indicator", "year"])
+    return out[columns].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------- targets, KPIs
@@ -214,10 +243,76 @@ def build_kpi(kpi: pd.DataFrame, pii: pd.DataFrame, macro: pd.DataFrame) -> pd.D
         indicator=annual["indicator"], region=annual["region"], year=annual["year_start"].astype(int),
         value=annual["value"].astype(float), unit=annual["unit"],
         kind=np.where(annual["vintage"].isin(["estimate", "early estimate"]), "estimate", "actual"),
-        source=annual["source"], origin="macro")))
+        source=annual["source"], origin="macro", vintage=annual["vintage"],
+        territory=annual["territory"] if "territory" in annual.columns else "")))
     out = pd.concat([f for f in frames if len(f)], ignore_index=True)
+    given = out["territory"].fillna("") if "territory" in out.columns else pd.Series("", index=out.index)
+    out["territory"] = [t or provinces.default_territory(r, y) for t, r, y in zip(given, out["region"], out["year"])]
     out["unit_basis"] = [_unit_basis(r, y) for r, y in zip(out["region"], out["year"])]
     return out.sort_values(["indicator", "region", "year", "kind"]).reset_index(drop=True)
+
+
+KPI_KEY = ["indicator", "region", "year", "kind", "territory"]
+
+
+def join_reports(kpi: pd.DataFrame, reports: pd.DataFrame | None, log: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The actuals with the values of the returned workbooks: (one row per fact, every vintage).
+
+    Several publications of one fact (vintage tags in kpi_actuals' ``note``, and the returned reports) are all
+    kept; the highest-ranked vintage is used (``VINTAGE_RANK``: a report, the responsible agency's own statement,
+    first, the latest round first), the others stay in ``alternatives`` and in the all-vintages table, and the
+    log says which was kept over which whenever the values differ — never a silent overwrite.
+    """
+    base = kpi.copy()
+    base["vintage"] = base["vintage"].fillna(DEFAULT_VINTAGE) if "vintage" in base.columns else DEFAULT_VINTAGE
+    base["report_period"] = ""
+    frames = [base]
+    if reports is not None and len(reports):
+        frames.append(data_round.report_kpi_rows(reports).assign(origin="report", vintage="report"))
+    every = pd.concat(frames, ignore_index=True)
+    every["unit_basis"] = [_unit_basis(r, y) for r, y in zip(every["region"], every["year"])]
+    every["_rank"] = every["vintage"].map(VINTAGE_RANK).fillna(-1)
+    every = every.sort_values(KPI_KEY + ["_rank", "report_period"], ascending=[True] * 5 + [False, False],
+                              kind="stable").drop(columns=["_rank"])
+    chosen = []
+    for key, group in every.groupby(KPI_KEY, sort=False):
+        best = group.iloc[0].copy()
+        others = group.iloc[1:]
+        best["n_vintages"] = len(group)
+        best["alternatives"] = " | ".join(f"{_fmt(v)} [{t}] ({s})" for v, t, s in
+                                          zip(others["value"], others["vintage"], others["source"]))
+        differing = others[others["value"] != best["value"]]
+        if len(differing):
+            indicator, region, year, kind, territory = key
+            period = f" {best['report_period']}" if best["report_period"] else ""
+            log.append(f"kpi: {indicator} {region} {year} {kind} ({territory} territory): kept {_fmt(best['value'])} "
+                       f"[{best['vintage']}{period}] over " + "; ".join(
+                           f"{_fmt(v)} [{t}{' ' + p if p else ''}]" for v, t, p in
+                           zip(differing["value"], differing["vintage"], differing["report_period"])))
+        chosen.append(best)
+    out = pd.DataFrame(chosen).reset_index(drop=True)
+    out["n_vintages"] = out["n_vintages"].astype(int)
+    n_reported = int((out["vintage"] == "report").sum())
+    if n_reported:
+        log.append(f"reports: {n_reported} values of the returned workbooks joined to the actuals")
+    return out, every.reset_index(drop=True)
+
+
+def split_reported_merged(macro: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(macro rows of one territory per region, figures given for a merged province's territory before 2025)."""
+    merged_past = ((macro["territory"] == "merged") & (macro["year_end"] < provinces.FIRST_MERGED_YEAR)
+                   & (macro["region"] != provinces.NATION))
+    return macro[~merged_past], macro[merged_past]
+
+
+def report_macro(reports: pd.DataFrame | None) -> pd.DataFrame:
+    """The statistics office's series in the typed macro layout of validation (vintage ``report``)."""
+    if reports is None or reports.empty:
+        return pd.DataFrame()
+    rows = data_round.report_macro_rows(reports)
+    years = rows["year"].astype(int)
+    return rows.assign(year_start=years, year_end=years, vintage="report", tags="report",
+                       note_text=rows["note"].str.replace("[report]", "", regex=False).str.strip())
 
 
 # --------------------------------------------------------------------------------------------- all
@@ -231,17 +326,25 @@ def clean_all(validated: ValidationResult) -> CleanResult:
     log = result.log
     t = validated.tables
     pii = clean_pii_scores(t["pii_scores"])
-    macro_all = t["macro"]
-    macro = flag_breaks(select_vintages(macro_all, log), log)
-    macro_vintages = _drop_bookkeeping(macro_all).sort_values(["region", "indicator", "year_start", "year_end"])
+    reports = t.get("reports")
+    macro_all = pd.concat([_drop_bookkeeping(t["macro"]), report_macro(reports)], ignore_index=True)
+    macro_all["report_period"] = macro_all.get("report_period", pd.Series("", index=macro_all.index)).fillna("")
+    own, reported_merged = split_reported_merged(macro_all)
+    macro = flag_breaks(select_vintages(own, log), log)
+    merged_chosen = select_vintages(reported_merged, log) if len(reported_merged) else reported_merged
+    macro_vintages = macro_all.sort_values(["region", "indicator", "year_start", "year_end", "territory"])
     mergers = _drop_bookkeeping(t["province_mergers_2025"])
+    kpi, kpi_vintages = join_reports(build_kpi(t["kpi_actuals"], pii, macro), reports, log)
     result.tables = {
         "pii_scores": pii,
         "macro": macro,
         "macro_all_vintages": macro_vintages.reset_index(drop=True),
-        "macro_harmonised": harmonise_2025(macro, mergers, log),
+        "macro_harmonised": harmonise_2025(macro, mergers, log, merged_chosen),
         "targets": resolve_targets(t["targets"], log),
-        "kpi_actuals": build_kpi(t["kpi_actuals"], pii, macro),
+        "kpi_actuals": kpi,
+        "kpi_actuals_all_vintages": kpi_vintages,
+        "reports": (reports if reports is not None else pd.DataFrame(columns=data_round.REPORT_TABLE_COLUMNS)
+                    ).reset_index(drop=True),
         "province_mergers_2025": mergers.reset_index(drop=True),
     }
     for name in ("pii_indicators", "pii_framework", "pii_profile_notes", "pii_reference_values"):
@@ -265,7 +368,8 @@ def inventory(validated: ValidationResult) -> pd.DataFrame:
     """One row per raw table: files read and number of rows."""
     rows = []
     for name, df in validated.tables.items():
-        rows.append(dict(table=name, files=", ".join(sorted(set(df["_file"]))), rows=len(df)))
+        files = df["_file"] if "_file" in df.columns else df["file"]  # reports carry their path in ``file``
+        rows.append(dict(table=name, files=", ".join(sorted(set(files))), rows=len(df)))
     return pd.DataFrame(rows)
 
 

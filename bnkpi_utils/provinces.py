@@ -144,3 +144,17 @@ def unit_of_year(region: str, year_end: int) -> str:
     if region == NATION:
         return "nation"
     return "merged_2025" if year_end >= FIRST_MERGED_YEAR else "pre_2025"
+
+
+TERRITORIES = ("old", "merged")
+
+
+def default_territory(region: str, year: int) -> str:
+    """The territory a value describes when the data do not say: ``old`` (the 63-unit map) before 2025,
+    ``merged`` (the 34-unit map, from 1 July 2025) from 2025."""
+    return "merged" if int(year) >= FIRST_MERGED_YEAR else "old"
+
+
+def merged_province(region: str) -> bool:
+    """A 2025 unit formed from more than one old unit (Bắc Ninh = old Bắc Ninh + Bắc Giang)."""
+    return sum(1 for new in MERGERS_2025.values() if new == region) > 1

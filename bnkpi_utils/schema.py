@@ -1,4 +1,4 @@
-"""The raw-data contract (DESIGN.md, "Raw data — contract"): files, columns, types and keys."""
+"""The raw-data contract (docs/contracts.md, "Raw data — contract"): files, columns, types and keys."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ KPI_KINDS = ("actual", "estimate", "plan")
 # Vintage tags say which publication of a figure a row is; when the same fact was published more than once,
 # cleaning keeps the highest-ranked vintage and says so. Other tags mark a row.
 VINTAGE_RANK = {
+    "report": 9,  # the responsible agency's own figure, returned in the quarterly data round (the newest statement)
     "yearbook": 8,  # the final figure of a statistical yearbook (Niên giám thống kê)
     "revised": 7,
     "official": 6,
@@ -69,6 +70,7 @@ class Column:
     allowed: tuple = ()
     low: float | None = None
     high: float | None = None
+    may_be_absent: bool = False  # an optional column the header may leave out (files without it keep loading)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,9 @@ class TableSpec:
 
 
 SOURCE = Column("source", "text")
+# Which territory a value describes (interface 1): ``old`` = the province before 1 July 2025 (63 units),
+# ``merged`` = the province from 1 July 2025 (34 units). Empty or absent: old before 2025, merged from 2025.
+TERRITORY = Column("territory", "enum", required=False, allowed=("old", "merged"), may_be_absent=True)
 
 TABLES: dict[str, TableSpec] = {
     "pii_scores": TableSpec(
@@ -175,8 +180,9 @@ TABLES: dict[str, TableSpec] = {
             Column("unit", "text"),
             SOURCE,
             Column("note", "text", required=False),
+            TERRITORY,
         ),
-        key=("region", "year", "indicator"),
+        key=("region", "year", "territory", "indicator"),
         supplements=True,
         description="Macro series: GRDP, capital, labour, growth, published TFP contributions",
     ),
@@ -214,8 +220,11 @@ TABLES: dict[str, TableSpec] = {
             Column("unit", "text"),
             Column("kind", "enum", allowed=KPI_KINDS),
             SOURCE,
+            # may open with a vintage tag, as in macro.csv: two publications of one fact are kept as vintages
+            Column("note", "text", required=False, may_be_absent=True),
+            TERRITORY,
         ),
-        key=("indicator", "region", "year", "kind"),
+        key=("indicator", "region", "year", "territory", "kind"),
         supplements=True,
         description="Actual values, estimates and plan values for the targets' indicators",
     ),

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from . import provinces
+from . import data_round, provinces
 from .io import RawFileError, RawTable, read_table
 from .numbers import NumberError, column_notation, notation_of, parse_number
 from .schema import MARKER_TAGS, TABLES, VINTAGE_RANK, DEFAULT_VINTAGE, Column, TableSpec
@@ -192,7 +192,7 @@ def read_and_type(path: Path, spec: TableSpec, is_supplement: bool, result: Vali
         problems.append(Problem(path.name, exc.row, "-", exc.message))
         return None
     header = table.header
-    missing = [c.name for c in spec.columns if c.name not in header]
+    missing = [c.name for c in spec.columns if c.name not in header and not c.may_be_absent]
     for name in missing:
         problems.append(Problem(table.name, 1, name,
                                 f"missing column {name!r}; the header must have: {', '.join(spec.column_names)}"))
@@ -330,7 +330,7 @@ def check_macro(df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
         texts.append(text)
     df = df.assign(year_start=starts, year_end=ends, vintage=vintages, tags=tag_lists, note_text=texts)
     # The same fact published more than once must say which vintage each row is.
-    for key, group in df.groupby(["region", "year", "indicator"], sort=False):
+    for key, group in df.groupby(["region", "year", "indicator", "territory"], sort=False):
         if len(group) < 2:
             continue
         units = set(group["unit"])
@@ -384,8 +384,20 @@ def check_targets(df: pd.DataFrame, problems: list[Problem]) -> None:
                                         f"target_year {row['target_year']} should be the period's last year {end}"))
 
 
-def check_kpi(df: pd.DataFrame, problems: list[Problem]) -> None:
-    _check_duplicates(df, TABLES["kpi_actuals"], problems, ["value", "unit"])
+def check_kpi(df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Checks kpi rows and adds ``vintage`` (the note's vintage tag, default official)."""
+    vintages = []
+    for _, row in df.iterrows():
+        tags, _ = parse_tags("" if blank(row["note"]) else str(row["note"]))
+        unknown = [t for t in tags if t not in VINTAGE_RANK and t not in MARKER_TAGS]
+        if unknown:
+            problems.append(Problem(row["_file"], int(row["_row"]), "note", f"unknown tag [{unknown[0]}]; allowed: "
+                                    + ", ".join(f"[{t}]" for t in list(VINTAGE_RANK) + list(MARKER_TAGS))))
+        vintages.append(next((t for t in tags if t in VINTAGE_RANK), DEFAULT_VINTAGE))
+    df = df.assign(vintage=vintages)
+    spec = TABLES["kpi_actuals"]
+    key = spec.key[:-1] + ("vintage", spec.key[-1])  # the same fact may come in several vintages
+    _check_duplicates(df, replace(spec, key=key), problems, ["value", "unit"])
     for _, row in df.iterrows():
         indicator = str(row["indicator"])
         if not _INDICATOR_NAME.match(indicator):
@@ -396,6 +408,7 @@ def check_kpi(df: pd.DataFrame, problems: list[Problem]) -> None:
                                     f"a percentage share must be 0–100, not {row['value']}"))
         if indicator.endswith("_rank") and (row["value"] < 1 or not float(row["value"]).is_integer()):
             problems.append(Problem(row["_file"], int(row["_row"]), "value", f"a rank is a whole number ≥ 1, not {row['value']}"))
+    return df
 
 
 def check_mergers(df: pd.DataFrame, problems: list[Problem]) -> None:
@@ -411,6 +424,21 @@ def check_mergers(df: pd.DataFrame, problems: list[Problem]) -> None:
     if missing and len(df):
         problems.append(Problem(str(df["_file"].iloc[0]), 0, "old_province_2024",
                                 f"{len(missing)} of the 63 units are missing, e.g. {', '.join(missing[:3])}"))
+
+
+def check_territory(df: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
+    """Fills ``territory`` by the default rule where it is empty; only a merged 2025 unit can be ``merged``."""
+    years = [parse_period(y)[1] for y in df["year"]]
+    filled = []
+    for (_, row), year in zip(df.iterrows(), years):
+        territory = row["territory"] if not blank(row["territory"]) else provinces.default_territory(row["region"], year)
+        if (territory == "merged" and row["region"] != provinces.NATION
+                and row["region"] not in provinces.PROVINCES_2025):
+            problems.append(Problem(row["_file"], int(row["_row"]), "territory",
+                                    f"{row['region']} is not a unit from 1 July 2025 (it is part of "
+                                    f"{provinces.MERGERS_2025.get(row['region'], '?')}): its territory can only be old"))
+        filled.append(territory)
+    return df.assign(territory=filled)
 
 
 def check_cross_tables(tables: dict[str, pd.DataFrame], problems: list[Problem]) -> None:
@@ -451,13 +479,18 @@ def validate_raw(raw_dir: Path) -> ValidationResult:
         if not frames:
             continue
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if "territory" in spec.column_names:
+            df = check_territory(df, result.problems)
         if spec.name == "macro":
             df = check_macro(df, result.problems)
+        elif spec.name == "kpi_actuals":
+            df = check_kpi(df, result.problems)
         elif spec.name in CHECKS:
             CHECKS[spec.name](df, result.problems)
         elif len(df):
             _check_duplicates(df, spec, result.problems, [c for c in spec.column_names if c not in spec.key])
         result.tables[spec.name] = df
     check_cross_tables(result.tables, result.problems)
+    data_round.validate_reports(raw_dir, result)
     result.problems.sort(key=lambda p: (p.file, p.row, p.column))
     return result

@@ -247,36 +247,3 @@ def test_raw_files_are_never_modified(raw_copy):
     before = tree_hashes(raw_copy)
     clean_all(validate_raw(raw_copy))
     assert tree_hashes(raw_copy) == before
-
-
-def test_yearbook_template_unfilled_is_skipped_and_filled_rows_join_macro(raw_copy):
-    import openpyxl
-
-    from bnkpi_utils.validate import validate_raw
-
-    template = raw_copy / "templates" / "yearbook_template.xlsx"
-    target = raw_copy / "macro_yearbook.xlsx"
-    shutil.copy(template, target)
-    result = validate_raw(raw_copy)
-    assert result.ok, result.problems[:3]
-    assert any("template rows without value and source skipped" in n for n in result.notes)
-
-    book = openpyxl.load_workbook(target)
-    sheet = book["macro"]
-    assert [c.value for c in sheet[1]] == ["region", "year", "indicator", "value", "unit", "source", "note"]
-    sheet["D2"] = 612.5
-    sheet["F2"] = "Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)"
-    sheet["D3"] = 615.0  # a value without its source
-    book.save(target)
-    result = validate_raw(raw_copy)
-    assert [str(p) for p in result.problems] == [
-        "macro_yearbook.xlsx:3:source: the row has no source: every fact needs a URL or a document citation"]
-    sheet["F3"] = "Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)"
-    book.save(target)
-    result = validate_raw(raw_copy)
-    assert result.ok
-    macro = result.tables["macro"]
-    filled = macro[macro["_file"] == "macro_yearbook.xlsx"]
-    assert filled[["region", "year", "indicator", "value"]].values.tolist() == [
-        ["Bắc Ninh", "2010", "employment", 612.5], ["Bắc Ninh", "2011", "employment", 615.0]]
-    assert set(filled["vintage"]) == {"yearbook"}

@@ -121,7 +121,9 @@ def test_resolve_targets_orders_month_and_day_dates():
 def test_catalogue_has_all_46_items_of_appendix_i(cleaned):
     targets = cleaned.tables["targets"]
     kh20 = targets[targets.document == "KH thực hiện CTr 20-CTr/TU"]
-    assert sorted(kh20["target_id"]) == [f"KH20-{i:02d}" for i in range(1, 47)]
+    appendix_i = kh20[kh20["section"].str.startswith("Phụ lục I,")]
+    assert sorted(appendix_i["target_id"]) == [f"KH20-{i:02d}" for i in range(1, 47)]
+    assert sorted(set(kh20["target_id"]) - set(appendix_i["target_id"])) == ["KH20-PL2-95"]  # Phụ lục II, item 95
     assert set(targets["source"].str.len() > 20) == {True}
 
 

@@ -351,6 +351,61 @@ def build_mergers() -> list[dict]:
     return list(csv.DictReader(path.open(encoding="utf-8")))
 
 
+# --------------------------------------------------------------------------------------------- public actuals
+
+# Pages that copy another publisher's text: the source names the original and says the value was read from a copy.
+MIRRORS = {
+    "www.vietnam.vn/pt/": "vietnam.vn, 'Bắc Ninh tăng tốc phủ sóng 5G, thúc đẩy chuyển đổi số' "
+                          "(https://www.vietnam.vn/bac-ninh-tang-toc-phu-song-5g-thuc-day-chuyen-doi-so)",
+    "baomoi.net.vn": "Tổng cục Thống kê (GSO), thông cáo 06/01/2025 về kinh tế số",
+    "tintuc.chonchinh.com": "Tổng cục Thống kê (GSO), thông cáo 06/01/2025",
+    "talkvietnam.org": "Viet Nam News (VNA)",
+    "vietnam.postsen.com": "Ngân hàng Nhà nước, họp báo 25/04/2024",
+    "thoibao.online": "Cổng thông tin điện tử tỉnh Bắc Ninh (as cited by the aggregator)",
+    "123docz.net": "VECOM, Báo cáo Chỉ số Thương mại điện tử (EBI), as excerpted from a 2019 provincial journal",
+}
+PUBLIC_ACTUALS_FILE = "kpi_actuals_public_2026-11.csv"
+PUBLIC_HEADER = ["indicator", "region", "year", "value", "unit", "kind", "source", "note", "territory"]
+_VINTAGE = ("revised", "official", "preliminary", "estimate", "secondary", "early estimate", "alternative")
+
+
+def _public_source(url: str) -> str:
+    for host, original in MIRRORS.items():
+        if host in url:
+            return f"{original}; read from a copy: {url}"
+    return url
+
+
+def build_public_actuals(held: list[dict]) -> tuple[list[dict], list[str]]:
+    """The values of research/actuals_found_2026-11.csv read directly in a source (rows tagged [derived] and
+    period averages left out), with their territory; a row that differs from a held value is kept as a
+    [secondary] vintage unless the research tagged its vintage, a row equal to a held value is not repeated."""
+    path = SHARED / "research" / "actuals_found_2026-11.csv"
+    held_values = {(r["indicator"], r["region"], r["year"], r["kind"]): r["value"] for r in held}
+    rows, skipped = [], []
+    for r in csv.DictReader(path.open(encoding="utf-8")):
+        note = r["note"].strip()
+        if "[derived]" in note:
+            skipped.append(f"{r['indicator']} {r['region']} {r['year']}: [derived] (inferred, not read)")
+            continue
+        if not r["year"].isdigit():
+            skipped.append(f"{r['indicator']} {r['region']} {r['year']}: a period average, not a yearly value")
+            continue
+        lowered = note.lower()
+        territory = "merged" if lowered.startswith("merged") else "old" if lowered.startswith("old") else ""
+        key = (r["indicator"], r["region"], r["year"], r["kind"])
+        if key in held_values and float(held_values[key]) == float(r["value"]):
+            skipped.append(f"{r['indicator']} {r['region']} {r['year']}: same value as already held")
+            continue
+        tagged = note.startswith("[") and note[1:note.find("]")] in _VINTAGE
+        if key in held_values and not tagged:
+            note = "[secondary] " + note  # another publication of a held figure: kept, the held one ranks higher
+        rows.append(dict(indicator=r["indicator"], region=REGION.get(r["region"], r["region"]), year=r["year"],
+                         value=r["value"], unit=r["unit"], kind=r["kind"], source=_public_source(r["source_url"]),
+                         territory=territory, note=note))
+    return rows, skipped
+
+
 def main() -> int:
     if not SHARED.exists():
         print(f"{SHARED} not found: this script needs ../shared beside the repository", file=sys.stderr)
@@ -363,6 +418,11 @@ def main() -> int:
     # merged with the rows read in the documents (KH-SKHCN) into kpi_actuals.csv
     kpi_path = RAW / "kpi_actuals_research.part.csv"
     write_csv(kpi_path.name, ["indicator", "region", "year", "value", "unit", "kind", "source"], kpi)
+    held = list(csv.DictReader((RAW / "kpi_actuals.csv").open(encoding="utf-8")))
+    public, skipped = build_public_actuals(held)
+    write_csv(PUBLIC_ACTUALS_FILE, PUBLIC_HEADER, public)
+    for line in skipped:
+        print(f"  left out: {line}")
     write_csv("province_mergers_2025.csv", ["old_province_2024", "new_province_2025", "effective_date", "source"],
               build_mergers())
     return 0

@@ -1,0 +1,418 @@
+"""The quarterly data round: request workbooks, returned reports (validation, vintages, territory), coverage, TFP.
+
+Every number typed into a workbook here is a synthetic test number, made up inside the test; none is shipped
+in data/raw.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from bnkpi_utils import clean, data_round, provinces
+from bnkpi_utils import targets as tg
+from bnkpi_utils.validate import validate_raw
+
+from conftest import RAW, ROOT, run_bnkpi
+
+PERIOD = "2026-Q4"
+SOURCE = "Báo cáo số 99/BC-TEST ngày 15/12/2026 (số liệu thử nghiệm)"
+KEYS = list(data_round.COLUMNS) + list(data_round.HELD_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    validated = validate_raw(RAW)
+    assert validated.ok, validated.problems[:3]
+    return clean.clean_all(validated).tables
+
+
+@pytest.fixture(scope="module")
+def requests(tmp_path_factory, shipped) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("requests")
+    paths = data_round.write_requests(shipped["targets"], shipped["kpi_actuals"], PERIOD, out)
+    return {p.stem: p for p in paths}
+
+
+def sheet_rows(path: Path) -> list[dict]:
+    sheet = load_workbook(path)[data_round.SHEET]
+    header = [c.value for c in sheet[1]]
+    return [dict(zip(header, [c.value for c in row]), _row=row[0].row) for row in sheet.iter_rows(min_row=3)
+            if row[1].value is not None]
+
+
+def fill(source: Path, target: Path, edits: dict[int, dict], added: list[dict] = ()) -> Path:
+    """Fill a request workbook as an agency would: edit rows (by spreadsheet row) and add rows at the end."""
+    book = load_workbook(source)
+    sheet = book[data_round.SHEET]
+    column = {c.value: c.column for c in sheet[1]}
+    for row, values in edits.items():
+        for key, value in values.items():
+            sheet.cell(row=row, column=column[key], value=value)
+    for values in added:
+        sheet.append([values.get(k) for k in KEYS])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def row_of(rows: list[dict], indicator: str, year: int, region: str = "Bắc Ninh") -> int:
+    return next(r["_row"] for r in rows if r["indicator"] == indicator and r["year"] == year and r["region"] == region)
+
+
+def workbook_of(requests: dict[str, Path], target_id: str) -> Path:
+    found = [p for p in requests.values() if any(target_id in (r["target_id"] or "").split(", ")
+                                                   for r in sheet_rows(p))]
+    assert len(found) == 1, found
+    return found[0]
+
+
+# --------------------------------------------------------------------------------------------- requests
+
+
+def test_one_workbook_per_agency_with_the_contract_sheet(requests, shipped):
+    current = shipped["targets"][shipped["targets"]["is_current"]]
+    agencies = set(current["agency"].fillna("").replace("", data_round.DEPARTMENT)) | {data_round.STATISTICS_OFFICE}
+    assert set(requests) == {data_round.slug(a) for a in agencies}
+    assert data_round.slug("Sở KH&CN") == "so-khcn" and data_round.slug("Công an tỉnh") == "cong-an-tinh"
+    book = load_workbook(requests["so-khcn"])
+    assert book.sheetnames == [data_round.SHEET, data_round.GUIDE_SHEET]
+    sheet = book[data_round.SHEET]
+    assert [c.value for c in sheet[1]] == KEYS
+    assert [c.value for c in sheet[2]][:3] == ["Mã chỉ tiêu", "Mã chỉ số", "Tên chỉ tiêu / chuỗi số liệu"]
+    assert sheet.freeze_panes == "C3" and sheet.protection.sheet
+    assert sheet["A3"].protection.locked and not sheet["F3"].protection.locked  # target locked, value open
+    assert not sheet.cell(row=sheet.max_row, column=1).protection.locked  # spare rows to add are open
+    kinds = {v.type: str(v.sqref) for v in sheet.data_validations.dataValidation}
+    assert kinds["decimal"].startswith("F3:") and kinds["whole"].startswith("E3:")
+    assert book[data_round.GUIDE_SHEET]["B1"].value == "Sở KH&CN"
+    # every current target is asked for in exactly one workbook
+    asked = [i for p in requests.values() for r in sheet_rows(p) if r["target_id"] for i in r["target_id"].split(", ")]
+    assert set(asked) == set(current["target_id"])
+    owners = {i: p.stem for p in requests.values() for r in sheet_rows(p) if r["target_id"]
+              for i in r["target_id"].split(", ")}
+    unassigned = current[current["agency"].fillna("") == ""]["target_id"]
+    assert {owners[i] for i in unassigned} == {"so-khcn"}
+
+
+def test_the_value_already_held_is_shown_beside_with_its_source(requests, shipped):
+    kpi = shipped["kpi_actuals"]
+    held = kpi[(kpi["indicator"] == "coverage_5g_pct") & (kpi["year"] == 2025)].iloc[0]
+    rows = sheet_rows(requests["so-khcn"])
+    row = next(r for r in rows if r["indicator"] == "coverage_5g_pct" and r["year"] == 2025)
+    assert row["held_value"] == held["value"] == 53
+    assert row["held_source"].startswith(held["source"]) and "số thực hiện" in row["held_source"]
+    assert row["value"] is None and row["unit"] == "% dân số" and row["held_source"].endswith("đơn vị %]")
+    old = next(r for r in rows if r["indicator"] == "digital_economy_share_grdp_pct" and r["year"] == 2022)
+    assert old["held_value"] == 46.7 and "[số thực hiện, Bắc Ninh cũ" in old["held_source"]  # another territory, said
+
+
+def test_statistics_office_workbook_asks_the_tfp_series_for_each_territory(requests):
+    rows = sheet_rows(requests[data_round.slug(data_round.STATISTICS_OFFICE)])
+    # 4 series × (merged Bắc Ninh 2010–2025 + old Bắc Ninh 2010–2024 + old Bắc Giang 2010–2024)
+    assert len(rows) == 4 * (16 + 15 + 15)
+    assert {r["indicator"] for r in rows} == {"grdp_const", "employment", "investment_const", "investment_current"}
+    merged = [r["year"] for r in rows if r["region"] == "Bắc Ninh" and r["indicator"] == "employment"]
+    old = [r["year"] for r in rows if r["region"] == "Bắc Giang (cũ)" and r["indicator"] == "employment"]
+    assert (min(merged), max(merged), min(old), max(old)) == (2010, 2025, 2010, 2024)
+
+
+def test_growth_and_increase_targets_ask_for_their_base_count(requests):
+    rows = sheet_rows(requests["so-khcn"])
+    base = [r for r in rows if r["indicator"] == "st_enterprises_startups"]
+    assert base and "QD123-2.1g" in base[0]["target_id"] and "QD123-2.2g-1" in base[0]["target_id"]
+    assert min(r["year"] for r in base) == 2020 and base[0]["unit"] == "Doanh nghiệp"
+    assert data_round.base_indicator("ip_applications_per_year_growth_pct") == "ip_applications_per_year"
+    # one reported yearly count feeds KH 20's count target and QĐ 123's growth target
+    ip = [r for r in rows if r["indicator"] == "ip_applications_per_year"]
+    assert ip and ip[0]["target_id"] == "KH20-08, QD123-2.2dd-1" and ip[0]["unit"] == "Đơn đăng ký"
+    assert data_round.base_indicator("grdp_growth_pct") is None
+
+
+def test_request_command_writes_one_agency_and_refuses_a_bad_period(tmp_path):
+    result = run_bnkpi("request", "--period", PERIOD, "--output-dir", str(tmp_path), "--agency", "cong an tinh")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "requests" / PERIOD).iterdir()) == ["cong-an-tinh.xlsx"]
+    bad = run_bnkpi("request", "--period", "2026-4", "--output-dir", str(tmp_path))
+    assert bad.returncode == 64 and "2026-Q4" in bad.stderr and "Traceback" not in bad.stderr
+
+
+# --------------------------------------------------------------------------------------------- returned reports
+
+TARGET = "KH20-42"  # adults with a digital signature, ≥ 70 % in 2030: no actual value held
+
+
+def agency_filling(requests, raw: Path, name: str, corrected: bool) -> Path:
+    """The agency's returned workbook: with the typical mistakes, or corrected."""
+    source = workbook_of(requests, TARGET)
+    rows = sheet_rows(source)
+    ind = "adults_digital_signature_pct"
+    r22, r23, r24, r25 = (row_of(rows, ind, y) for y in (2022, 2023, 2024, 2025))
+    if corrected:
+        edits = {r23: dict(value=40, kind="actual", source=SOURCE), r24: dict(value=52, kind="actual", source=SOURCE)}
+        added = []
+    else:
+        edits = {r23: dict(value="12,5", source=SOURCE), r24: dict(value="khoảng 30", source=SOURCE),
+                 r25: dict(value=55), r22: dict(value=30, source=SOURCE, unit="phần trăm")}
+        added = [dict(target_id="KH20-99", indicator=ind, region="Bắc Ninh", year=2024, value=50, unit="%",
+                      kind="actual", source=SOURCE),
+                 dict(target_id=TARGET, indicator=ind, region="Bắc Ninh", year=2035, value=50, unit="%",
+                      kind="actual", source=SOURCE),
+                 dict(target_id=TARGET, indicator=ind, region="Bắc Ninh", year=2021, value=140, unit="%",
+                      kind="actual", source=SOURCE),
+                 dict(target_id=TARGET, indicator=ind, region="Bắc Giang (cũ)", year=2025, value=50, unit="%",
+                      kind="actual", source=SOURCE),
+                 dict(target_id=TARGET, indicator=ind, region="Bắc Ninh", year=2020, value=20, unit="%",
+                      kind="actual", source=SOURCE),
+                 dict(target_id=TARGET, indicator=ind, region="Bắc Ninh", year=2020, value=21, unit="%",
+                      kind="actual", source=SOURCE)]
+    return fill(source, raw / "reports" / PERIOD / name, edits, added)
+
+
+def test_a_filled_workbook_with_typical_mistakes_is_rejected_with_every_problem_located(requests, raw_copy):
+    path = agency_filling(requests, raw_copy, "tra loi cua co quan.xlsx", corrected=False)
+    last = max(r["_row"] for r in sheet_rows(path))
+    wrong_sheet = raw_copy / "reports" / PERIOD / "doi-ten-trang.xlsx"
+    book = load_workbook(path)
+    book[data_round.SHEET].title = "Sheet1"
+    book.save(wrong_sheet)
+    rows = sheet_rows(workbook_of(requests, TARGET))
+    ind = "adults_digital_signature_pct"
+    r22, r23, r24, r25 = (row_of(rows, ind, y) for y in (2022, 2023, 2024, 2025))
+    before = set(p.name for p in raw_copy.rglob("*"))
+    result = validate_raw(raw_copy)
+    name = f"reports/{PERIOD}/tra loi cua co quan.xlsx"
+    found = {(p.file, p.row, p.column) for p in result.problems}
+    expected = {
+        (name, r23, "value"),  # "12,5" typed as text
+        (name, r24, "value"),  # "khoảng 30"
+        (name, r25, "source"),  # a value without a source
+        (name, r22, "unit"),  # the unit changed
+        (name, last - 5, "target_id"),  # unknown target
+        (name, last - 4, "year"),  # 2035
+        (name, last - 3, "value"),  # 140 %
+        (name, last - 2, "region"),  # an old province in 2025
+        (name, last, "value"),  # conflicting duplicate of the row above
+        (f"reports/{PERIOD}/doi-ten-trang.xlsx", 1, "-"),  # the wrong sheet
+    }
+    assert found == expected, sorted(found ^ expected)
+    messages = {(p.row, p.column): p.message for p in result.problems if p.file == name}
+    assert "'12,5' is text, not a number" in messages[(r23, "value")] and "12.5" in messages[(r23, "value")]
+    assert "'khoảng 30' is not a number" in messages[(r24, "value")]
+    assert "no source" in messages[(r25, "source")]
+    assert "'phần trăm'" in messages[(r22, "unit")]
+    assert "conflicting duplicate of row" in messages[(last, "value")]
+    assert any(str(p).startswith(f"{name}:{r23}:value: ") for p in result.problems)
+    assert set(p.name for p in raw_copy.rglob("*")) == before  # nothing written into the raw folder
+
+
+def test_a_corrected_workbook_is_accepted_and_changes_the_target_status(requests, raw_copy, shipped):
+    before = tg.assess(shipped["targets"], shipped["kpi_actuals"])
+    assert before.set_index("target_id").loc[TARGET, "status"] == "insufficient_data"
+    agency_filling(requests, raw_copy, "bat ky ten nao.xlsx", corrected=True)
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems
+    tables = clean.clean_all(result).tables
+    kpi = tables["kpi_actuals"]
+    rows = kpi[kpi["indicator"] == "adults_digital_signature_pct"].set_index("year")
+    assert rows.loc[2023, "value"] == 40 and rows.loc[2024, "value"] == 52
+    assert set(rows["territory"]) == {"merged"}  # "Bắc Ninh" in a workbook is the merged province, every year
+    assert rows.loc[2024, "source"].startswith(SOURCE) and f"kỳ {PERIOD}" in rows.loc[2024, "source"]
+    after = tg.assess(tables["targets"], kpi).set_index("target_id")
+    assert after.loc[TARGET, "n_points"] == 2 and after.loc[TARGET, "latest_value"] == 52
+    assert after.loc[TARGET, "status"] != "insufficient_data"
+    source = data_round.latest_source(after.reset_index(), kpi)
+    assert source[after.index.get_loc(TARGET)].startswith(SOURCE)
+
+
+def test_a_reported_value_that_differs_from_the_held_one_is_another_vintage(requests, raw_copy, shipped):
+    held = shipped["kpi_actuals"]
+    held = held[(held["indicator"] == "coverage_5g_pct") & (held["year"] == 2025)].iloc[0]
+    path = requests["so-khcn"]
+    row = row_of(sheet_rows(path), "coverage_5g_pct", 2025)
+    fill(path, raw_copy / "reports" / PERIOD / "so-khcn.xlsx", {row: dict(value=60, kind="actual", source=SOURCE)})
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems
+    cleaned = clean.clean_all(result)
+    kpi, every = cleaned.tables["kpi_actuals"], cleaned.tables["kpi_actuals_all_vintages"]
+    fact = kpi[(kpi["indicator"] == "coverage_5g_pct") & (kpi["year"] == 2025)
+               & (kpi["kind"] == "actual") & (kpi["region"] == "Bắc Ninh")]
+    # three vintages: the department's document (53), a public page (54, [secondary]) and the report (60)
+    assert len(fact) == 1 and fact["value"].iloc[0] == 60 and fact["n_vintages"].iloc[0] == 3
+    assert fact["alternatives"].iloc[0].startswith("53 [official] (")
+    both = every[(every["indicator"] == "coverage_5g_pct") & (every["year"] == 2025)
+                 & (every["kind"] == "actual") & (every["region"] == "Bắc Ninh")]
+    assert sorted(both["value"]) == [held["value"], 54, 60]
+    assert any(line.startswith("kpi: coverage_5g_pct Bắc Ninh 2025 actual (merged territory): "
+                               f"kept 60 [report {PERIOD}] over 53 [official]; 54 [secondary]") for line in cleaned.log)
+
+
+def test_the_shipped_yearbook_template_is_the_statistics_office_workbook(raw_copy):
+    """Unfilled it is skipped; a filled row without source is located; filled rows join macro as [report]."""
+    template = raw_copy / "templates" / "yearbook_template.xlsx"
+    target = raw_copy / "reports" / PERIOD / "nien giam.xlsx"
+    target.parent.mkdir(parents=True)
+    shutil.copy(template, target)
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    assert result.tables["reports"].empty
+    rows = sheet_rows(target)
+    r10, r11 = (row_of(rows, "employment", y, "Bắc Ninh (cũ)") for y in (2010, 2011))
+    fill(target, target, {r10: dict(value=612.5, source="Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)"),
+                          r11: dict(value=615.0)})
+    result = validate_raw(raw_copy)
+    assert [str(p) for p in result.problems] == [
+        f"reports/{PERIOD}/nien giam.xlsx:{r11}:source: the value has no source: write the report's number and date"]
+    fill(target, target, {r11: dict(source="Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)")})
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems
+    macro = clean.clean_all(result).tables["macro"]
+    filled = macro[(macro["indicator"] == "employment") & (macro["region"] == "Bắc Ninh")
+                   & (macro["vintage"] == "report")]
+    assert filled[["year", "value", "territory"]].values.tolist() == [["2010", 612.5, "old"], ["2011", 615.0, "old"]]
+
+
+# --------------------------------------------------------------------------------------------- territory
+
+
+def test_territory_default_rule_and_checks(raw_copy):
+    assert provinces.default_territory("Bắc Ninh", 2024) == "old"
+    assert provinces.default_territory("Bắc Ninh", 2025) == "merged"
+    assert data_round.parse_region("bac ninh (cu)", 2020) == ("Bắc Ninh", "old")
+    assert data_round.parse_region("Bắc Ninh", 2020) == ("Bắc Ninh", "merged")
+    with pytest.raises(ValueError):
+        data_round.parse_region("Bắc Giang (cũ)", 2025)
+    # kpi_actuals.csv with the optional column: a merged value for 2023 beside the old one, and a bad one
+    path = raw_copy / "kpi_actuals.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    lines = [text[0] + ",territory"] + [line + "," for line in text[1:]]
+    lines.append(f'adults_digital_signature_pct,Bắc Ninh,2023,41,%,actual,"{SOURCE}",merged')
+    lines.append(f'adults_digital_signature_pct,Bắc Ninh,2023,30,%,actual,"{SOURCE}",')
+    lines.append(f'adults_digital_signature_pct,Bắc Giang,2023,30,%,actual,"{SOURCE}",merged')
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = validate_raw(raw_copy)
+    assert [(p.row, p.column) for p in result.problems] == [(len(lines), "territory")]
+    kpi = result.tables["kpi_actuals"]
+    rows = kpi[kpi["indicator"] == "adults_digital_signature_pct"]
+    assert sorted(zip(rows["region"], rows["territory"], rows["value"])) == [
+        ("Bắc Giang", "merged", 30), ("Bắc Ninh", "merged", 41), ("Bắc Ninh", "old", 30)]
+
+
+def test_reported_merged_series_replace_the_sum_of_the_old_provinces():
+    log: list[str] = []
+    macro = pd.DataFrame(dict(region=["Bắc Ninh", "Bắc Giang"], year_start=[2020, 2020], year_end=[2020, 2020],
+                              indicator="employment", value=[900.0, 1000.0], unit="thousand persons",
+                              vintage="official", source=["a", "b"], territory="old"))
+    mergers = pd.DataFrame(dict(old_province_2024=["Bắc Ninh", "Bắc Giang"], new_province_2025="Bắc Ninh"))
+    summed = clean.harmonise_2025(macro, mergers, log)
+    assert summed["value"].tolist() == [1900.0]
+    reported = macro.iloc[:1].assign(value=1950.0, territory="merged", source="report")
+    given = clean.harmonise_2025(macro, mergers, log, reported)
+    assert given["value"].tolist() == [1950.0] and given["unit_basis"].tolist() == ["reported_merged"]
+    assert "1900 (sum of the old units)" in log[-1]
+
+
+# --------------------------------------------------------------------------------------------- end to end
+
+
+def statistics_office_filling(requests, raw: Path) -> dict[str, dict[int, float]]:
+    """Synthetic merged-province series 2015–2025 with constant growth: GRDP +8 %, labour +2 %, investment +10 %."""
+    source = requests[data_round.slug(data_round.STATISTICS_OFFICE)]
+    rows = sheet_rows(source)
+    series = {"grdp_const": (100_000.0, 1.08), "employment": (1_000.0, 1.02), "investment_const": (20_000.0, 1.10),
+              "investment_current": (30_000.0, 1.12)}
+    values = {k: {y: round(v0 * g ** (y - 2015), 6) for y in range(2015, 2026)} for k, (v0, g) in series.items()}
+    edits = {r["_row"]: dict(value=values[r["indicator"]][r["year"]], kind="actual", source=SOURCE)
+             for r in rows if r["region"] == "Bắc Ninh" and r["year"] >= 2015}
+    fill(source, raw / "reports" / PERIOD / "thong ke.xlsx", edits)
+    return values
+
+
+@pytest.fixture(scope="module")
+def round_run(tmp_path_factory, requests):
+    base = tmp_path_factory.mktemp("round")
+    raw = base / "raw"
+    shutil.copytree(RAW, raw)
+    agency_filling(requests, raw, "co quan.xlsx", corrected=True)
+    values = statistics_office_filling(requests, raw)
+    notebooks = base / "notebooks"  # cleaning, TFP and targets: the PII notebook and the brief add nothing here
+    notebooks.mkdir()
+    for name in ("01_clean.ipynb", "03_tfp.ipynb", "04_targets.ipynb"):
+        shutil.copy(ROOT / "notebooks" / name, notebooks / name)
+    result = run_bnkpi("run", "--raw-dir", str(raw), "--output-dir", str(base / "out"), "--processed-dir",
+                       str(base / "processed"), "--lang", "vi", "--notebook-dir", str(notebooks))
+    return dict(result=result, out=base / "out", processed=base / "processed", values=values)
+
+
+def test_the_run_joins_the_reports_status_source_and_coverage(round_run):
+    assert round_run["result"].returncode == 0, round_run["result"].stderr[-3000:]
+    tables = round_run["out"] / "tables"
+    assessment = pd.read_csv(tables / "targets_assessment.csv").set_index("target_id")
+    assert assessment.loc[TARGET, "latest_value"] == 52 and assessment.loc[TARGET, "status"] != "insufficient_data"
+    assert assessment.loc[TARGET, "latest_source"].startswith(SOURCE)
+    coverage = pd.read_csv(tables / "targets_coverage.csv", dtype=str, keep_default_na=False).set_index("agency")
+    agency = load_workbook(workbook_of_run(round_run))[data_round.GUIDE_SHEET]["B1"].value
+    assert coverage.loc[agency, "period"] == PERIOD and coverage.loc[agency, "workbook_returned"] == "True"
+    assert int(coverage.loc[agency, "values_delivered"]) == 2
+    assert coverage.loc[data_round.STATISTICS_OFFICE, "workbook_returned"] == "True"
+    assert int(coverage.loc[data_round.STATISTICS_OFFICE, "values_delivered"]) == 4 * 11
+    not_returned = coverage[(coverage.index != "Tổng cộng") & (coverage["workbook_returned"] == "False")]
+    assert len(not_returned) and (not_returned["values_delivered"].astype(int) == 0).all()
+    total = coverage.loc["Tổng cộng"]
+    assert TARGET not in total["targets_without_data"].split(";")
+    assert int(total["no_data"]) == len(total["targets_without_data"].split(";"))
+    log = (round_run["processed"] / "cleaning_log.txt").read_text(encoding="utf-8")
+    assert "reports: 2 values of the returned workbooks joined to the actuals" in log
+
+
+def workbook_of_run(round_run) -> Path:
+    return next((round_run["out"].parent / "raw" / "reports" / PERIOD).glob("co quan.xlsx"))
+
+
+def test_a_filled_statistics_office_workbook_gives_the_merged_province_tfp(round_run):
+    """Hand computation: constant growth gives g_y = 100 ln 1.08, g_l = 100 ln 1.02 and, with the perpetual
+    inventory's steady-state start, a capital stock growing like investment, g_k = 100 ln 1.10."""
+    assert round_run["result"].returncode == 0, round_run["result"].stderr[-3000:]
+    growth = pd.read_csv(round_run["out"] / "tables" / "tfp_growth_accounting.csv")
+    rows = growth[growth["region"].str.startswith("Bắc Ninh") & (growth["method"] == "cobb_douglas")
+                  & growth["year"].between(2016, 2025)]
+    rows = rows[rows["region"] != "Bắc Ninh"] if rows["region"].nunique() > 1 else rows
+    assert sorted(rows["year"]) == list(range(2016, 2026))
+    alpha = float(rows["alpha"].iloc[0])
+    g_y, g_l, g_k = 100 * math.log(1.08), 100 * math.log(1.02), 100 * math.log(1.10)
+    g_tfp = g_y - alpha * g_k - (1 - alpha) * g_l
+    for column, expected in (("g_y", g_y), ("g_l", g_l), ("g_k", g_k), ("g_tfp", g_tfp),
+                             ("tfp_share_pct", 100 * g_tfp / g_y)):
+        assert rows[column].to_numpy() == pytest.approx(expected, abs=1e-5), column
+    periods = pd.read_csv(round_run["out"] / "tables" / "tfp_periods.csv")
+    period = periods[periods["region"].isin(set(rows["region"])) & (periods["period_start"] == 2021)
+                     & (periods["period_end"] == 2025) & (periods["method"] == "cobb_douglas")]
+    assert period["tfp_share_pct"].to_numpy() == pytest.approx([100 * g_tfp / g_y], abs=1e-5)
+
+
+def test_a_workbook_outside_a_period_folder_or_not_xlsx_is_located(requests, raw_copy):
+    (raw_copy / "reports" / "quy4").mkdir(parents=True)
+    shutil.copy(requests["so-khcn"], raw_copy / "reports" / "quy4" / "so-khcn.xlsx")
+    (raw_copy / "reports" / PERIOD).mkdir()
+    (raw_copy / "reports" / PERIOD / "so-khcn.csv").write_text("a,b\n", encoding="utf-8")
+    problems = [str(p) for p in validate_raw(raw_copy).problems]
+    assert problems == [
+        f"reports/{PERIOD}/so-khcn.csv:0:-: only .xlsx workbooks belong in reports/ (save the returned workbook as "
+        "Excel .xlsx)",
+        "reports/quy4/so-khcn.xlsx:0:-: a returned workbook belongs in reports/YYYY-QN/ (e.g. reports/2026-Q4/), "
+        "the period of the round"]
+
+
+def test_text_from_data_never_becomes_a_formula_in_a_workbook(tmp_path):
+    rows = pd.DataFrame([dict(target_id="X", indicator="x_pct", name_vi="=HYPERLINK(\"http://evil\")", region="Bắc Ninh",
+                              year=2025, value=None, unit="%", kind="actual", source="", note="", held_value=1.0,
+                              held_source="=1+1")])
+    path = data_round.write_workbook(rows, "Sở KH&CN", PERIOD, tmp_path / "x.xlsx")
+    sheet = load_workbook(path)[data_round.SHEET]
+    assert sheet["C3"].data_type == "s" and sheet["C3"].value.startswith("=HYPERLINK")
+    assert sheet["L3"].data_type == "s"
