@@ -34,7 +34,7 @@ DESCRIPTIONS = {
     "region": "province analysed (official name with diacritics)",
     "alpha": "capital share α of the growth accounting (0 < α < 1)",
     "delta": "depreciation rate δ of the perpetual inventory (0 < δ < 1)",
-    "growth_guard": "near-zero GDP growth guard in log points: no TFP share below it",
+    "growth_guard": "GDP growth guard in log points: no TFP share at or below it (contractions included)",
     "mc_draws": "Monte Carlo draws for the PII rank uncertainty",
     "mc_seed": "random seed of the Monte Carlo draws",
 }

@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import tfp
+from . import provinces, tfp
+from .status import STATUSES  # the contract's status set, defined once
 from .numbers import format_vi
 
 ON_TRACK, AT_RISK = 0.95, 0.60
@@ -48,15 +49,9 @@ PI_LEVEL = 0.80
 # IPCC AR5 calibrated language (Mastrandrea et al. 2010): likely ≥ 0.66, very likely ≥ 0.90, unlikely ≤ 0.33
 VERY_LIKELY_PROBABILITY, LIKELY_PROBABILITY = 0.90, 0.66
 UNLIKELY_PROBABILITY, VERY_UNLIKELY_PROBABILITY = 0.33, 0.10
-STATUSES = ("achieved", "not_achieved", "on_track", "at_risk", "off_track", "not_comparable", "insufficient_data")
 DECREASING_OPERATORS = ("<=", "<", "rank<=")
 # "first 10 months of 2025", "10 tháng đầu năm": a value for part of a year
 _PARTIAL_YEAR = re.compile(r"first (\d{1,2}) months|(\d{1,2}) tháng đầu năm|(\d{1,2})[- ]month", re.IGNORECASE)
-
-
-def default_territory(region: str, year: int) -> str:
-    """The territory a value describes when the data do not say: the 63-unit province before 2025."""
-    return "old" if int(year) < MERGED_FROM else "merged"
 
 
 def partial_months(source: str) -> int:
@@ -324,7 +319,7 @@ def _with_territory(rows: pd.DataFrame, region: str) -> pd.DataFrame:
     rows = rows.copy()
     given = rows["territory"] if "territory" in rows.columns else pd.Series("", index=rows.index)
     given = given.fillna("").astype(str).str.strip()
-    rows["territory"] = [t if t else default_territory(region, y) for t, y in zip(given, rows["year"])]
+    rows["territory"] = [t if t else provinces.default_territory(region, y) for t, y in zip(given, rows["year"])]
     sources = rows["source"] if "source" in rows.columns else pd.Series("", index=rows.index)
     rows["partial_months"] = [partial_months(s) for s in sources]
     rows["year"] = rows["year"].astype(int)

@@ -84,11 +84,6 @@ def _annual(macro: pd.DataFrame) -> pd.DataFrame:
     return macro[macro["year_start"] == macro["year_end"]]
 
 
-def _merged_province(region: str) -> bool:
-    """A 2025 unit formed from more than one old unit: its territory changed on 1 July 2025."""
-    return sum(1 for new in provinces.MERGERS_2025.values() if new == region) > 1
-
-
 def _wide(rows: pd.DataFrame, year_column: str) -> pd.DataFrame:
     wide = rows.pivot_table(index=year_column, columns="indicator", values="value", aggfunc="first")
     wide.index = wide.index.astype(int)
@@ -104,7 +99,7 @@ def inputs_for(macro: pd.DataFrame, region: str) -> pd.DataFrame:
     """
     rows = _annual(macro)
     rows = rows[rows["region"] == region]
-    if region != NATION and _merged_province(region):
+    if region != NATION and provinces.merged_province(region):
         rows = rows[rows["year_start"] < provinces.FIRST_MERGED_YEAR]
     wide = _wide(rows, "year_start")
     flagged = rows[rows["break_flag"].astype(bool)] if "break_flag" in rows.columns else rows.iloc[0:0]
@@ -141,7 +136,7 @@ def regional_inputs(macro: pd.DataFrame, harmonised: pd.DataFrame | None = None)
         inputs = inputs_for(macro, region)
         if complete(inputs):
             out[region] = inputs
-        if region != NATION and _merged_province(region):
+        if region != NATION and provinces.merged_province(region):
             merged = merged_inputs(macro, harmonised, region)
             if complete(merged):
                 out[merged_label(region)] = merged

@@ -357,3 +357,15 @@ def test_pillar_moves_table_by_hand(tables):
     assert (gap["own_rank"], gap["own_score"]) == (11, 42.83)
     bounds = pii.score_bounds(pii.published_ranking(tables["pii_scores"], 2025), 34)
     assert bounds.set_index("rank").loc[7, "province"] == "" and "province" in bounds.columns
+
+
+def test_monte_carlo_weights_are_uniform_within_the_noise_band():
+    """B passes A only when its indicator weight exceeds 1.5 × A's: with weights U(0.75, 1.25) that has
+    probability ∫ 4 (w/1.5 − 0.75) dw over [1.125, 1.25] = 1/48."""
+    rows = [("a", "1.1", "P1", 1), ("b", "1.1", "P1", 1)] + [(f"x{p}", f"{p}.1", f"P{p}", 1) for p in range(2, 8)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame({"a": [100.0, 0.0, 0.0], "b": [0.0, 200 / 3, 100.0],
+                           **{f"x{p}": [100.0, 100.0, 0.0] for p in range(2, 8)}}, index=["A", "B", "C"])
+    nominal = {"normalisation": ("minmax",), "aggregation": ("arithmetic",), "treat": (False,)}
+    draws = pii.monte_carlo_ranks(values, framework, n_draws=20_000, choices=nominal)["draw_ranks"]
+    assert (draws[:, 1] < draws[:, 0]).mean() == pytest.approx(1 / 48, abs=0.004)

@@ -309,3 +309,14 @@ def test_capital_room_by_hand():
     assert table.loc[(11, 0.43, 1.0), "max_capital_growth"] == pytest.approx((4.95 - 0.57) / 0.43, abs=0.005)  # 10.19
     assert table.loc[(12, 0.43, 1.0), "max_capital_growth"] == pytest.approx(11.23, abs=0.005)
     assert set(table["target_share_pct"]) == {55}
+
+
+def test_merged_inputs_join_the_sum_before_2025_and_own_figures_after():
+    harmonised = pd.DataFrame([dict(region="Bắc Ninh", year=y, indicator="grdp_const", value=v)
+                               for y, v in ((2023, 100.0), (2024, 110.0), (2025, 999.0))])
+    macro = pd.DataFrame([dict(region="Bắc Ninh", year_start=y, year_end=y, indicator="grdp_const", value=v,
+                               break_flag=y == 2026) for y, v in ((2024, 50.0), (2025, 121.0), (2026, 133.0))])
+    merged = tfp.merged_inputs(macro, harmonised, "Bắc Ninh")
+    assert merged["grdp_const"].to_dict() == {2023: 100.0, 2024: 110.0, 2025: 121.0, 2026: 133.0}
+    assert merged.attrs["breaks"] == {"grdp_const": {2026}}
+    assert tfp.merged_inputs(macro, harmonised.iloc[0:0], "Bắc Ninh").empty
