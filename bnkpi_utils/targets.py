@@ -35,6 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from . import tfp
+from .provinces import default_territory  # interface 1: one rule for the whole suite
 from .numbers import format_vi
 
 ON_TRACK, AT_RISK = 0.95, 0.60
@@ -52,11 +53,6 @@ STATUSES = ("achieved", "not_achieved", "on_track", "at_risk", "off_track", "not
 DECREASING_OPERATORS = ("<=", "<", "rank<=")
 # "first 10 months of 2025", "10 tháng đầu năm": a value for part of a year
 _PARTIAL_YEAR = re.compile(r"first (\d{1,2}) months|(\d{1,2}) tháng đầu năm|(\d{1,2})[- ]month", re.IGNORECASE)
-
-
-def default_territory(region: str, year: int) -> str:
-    """The territory a value describes when the data do not say: the 63-unit province before 2025."""
-    return "old" if int(year) < MERGED_FROM else "merged"
 
 
 def partial_months(source: str) -> int:
