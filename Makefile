@@ -3,16 +3,41 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bnkpi-installed
+LAB_STAMP := $(VENV)/.bnkpi-lab-installed
+# What a run adds to a notebook besides outputs (papermill timings, the kernel's version details): not committed.
+STRIP_KEYS := metadata.papermill cell.metadata.papermill cell.metadata.execution \
+	$(addprefix metadata.language_info.,codemirror_mode file_extension mimetype nbconvert_exporter pygments_lexer version)
+# Extra options for `make lab`, e.g. LAB_ARGS="--ip=0.0.0.0 --port=8890"; as root --allow-root is added.
+LAB_ARGS ?= --no-browser --ip=127.0.0.1
 CHROMIUM := /usr/bin/chromium
 CHROMEDRIVER := /usr/bin/chromedriver
 
-.PHONY: setup run test validate bench browser lab mutation clean-outputs
+.PHONY: help setup run test validate bench browser lab mutation clean-outputs
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run            set up .venv (once) and run the whole pipeline (bnkpi run)"
+	@echo "make test           set up, then the test suite and every notebook through nbval"
+	@echo "make lab            JupyterLab at the repository root for researchers (LAB_ARGS=... for options)"
+	@echo "make validate       check the raw data (bnkpi validate)"
+	@echo "make setup          only the set-up: .venv, the package, the bnkpi kernel, the nbstripout git filter"
+	@echo "make mutation       mutation testing of pii.py, tfp.py, targets.py (slow; not part of make test)"
+	@echo "make bench          time a cold run against the notebooks' code in one process"
+	@echo "make clean-outputs  delete outputs/, outputs_failed/, outputs_scratch/ and data/processed/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name bnkpi --display-name "Python (bnkpi)" >/dev/null
+	@# nbstripout as the git filter named in .gitattributes: notebooks are committed without outputs, whatever
+	@# Lab saved on disk (--keep-id: cell ids stay stable, so diffs show only real edits)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id --extra-keys "$(STRIP_KEYS)"'; \
+		git config filter.nbstripout.smudge cat; \
+		git config filter.nbstripout.required true; \
+		git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout -t --keep-id'; \
+	fi
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -27,19 +52,23 @@ browser:
 
 run: $(STAMP)
 	$(BIN)/bnkpi run
-	@echo "Outputs: $(CURDIR)/outputs (tables/, figures/, briefs/, notebooks/, manifest.json, run.log)"
-	@echo "Processed data: $(CURDIR)/data/processed"
 
 validate: $(STAMP)
 	$(BIN)/bnkpi validate
 
+# The unit and end-to-end tests, then every notebook through nbval (see [tool.pytest.ini_options]).
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
-# JupyterLab for researchers (not needed by `make run`/`make test`): opens notebooks/ with the bnkpi kernel.
-lab: $(STAMP)
+# JupyterLab for researchers (not needed by `make run`/`make test`): serves the repository root (notebooks,
+# outputs, outputs_scratch, data) and opens notebooks/. Installs once (stamp), so later starts work offline.
+$(LAB_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks \
+		$$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
 
 # Mutation testing of pii.py, tfp.py, targets.py (mutmut, config in pyproject.toml); not part of `make test`.
 # A fixed sample of the method mutants by default (SAMPLE=300); SAMPLE=all runs every one (hours on 2 cores).
@@ -53,4 +82,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_bench.py
 
 clean-outputs:
-	rm -rf outputs outputs_failed data/processed mutants
+	rm -rf outputs .outputs.runs .outputs.lock outputs_failed outputs_scratch data/processed data/.processed.runs data/.processed.lock mutants

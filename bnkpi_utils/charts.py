@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import math
+import sys
+import textwrap
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")  # no display in cron or CI
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (JupyterLab, papermill, nbval), where charts are also shown inline."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython else None
+    return shell is not None and hasattr(shell, "kernel")
+
+
+if not _in_notebook():
+    matplotlib.use("Agg")  # no display in cron or CI; a Jupyter kernel keeps its inline backend
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from . import status  # noqa: E402
 from .numbers import format_vi  # noqa: E402
 
 # matplotlib's bundled DejaVu Sans covers Vietnamese diacritics.
@@ -49,9 +61,14 @@ def label(value: float, decimals: int, lang: str) -> str:
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
+    """Write the PNG; in a notebook also show the chart inline. The figure is closed either way (memory)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, bbox_inches=None, facecolor="white")
+    if _in_notebook():
+        from IPython.display import display
+
+        display(fig)
     plt.close(fig)
     return path
 
@@ -193,21 +210,12 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
     return fig
 
 
-STATUS_COLOURS = {"achieved": GREEN, "not_achieved": "#8e0000", "on_track": "#66bb6a", "at_risk": ORANGE,
-                  "off_track": RED, "not_comparable": "#6d6d6d", "insufficient_data": GREY}
-STATUS_VI = {"achieved": "Đã đạt", "not_achieved": "Không đạt", "on_track": "Đúng hướng", "at_risk": "Có nguy cơ",
-             "off_track": "Chệch hướng", "not_comparable": "Không so sánh được", "insufficient_data": "Chưa đủ số liệu"}
-STATUS_EN = {"achieved": "Achieved", "not_achieved": "Not achieved", "on_track": "On track", "at_risk": "At risk",
-             "off_track": "Off track", "not_comparable": "Not comparable", "insufficient_data": "Insufficient data"}
-
-
 def status_overview(counts: pd.DataFrame, lang: str = "vi"):
     """One horizontal bar per status: how many current targets are in it."""
     fig, ax = new_figure(2.8)
-    names = STATUS_EN if lang == "en" else STATUS_VI
     counts = counts.iloc[::-1]
-    ax.barh([names[s] for s in counts["status"]], counts["targets"],
-            color=[STATUS_COLOURS[s] for s in counts["status"]])
+    ax.barh([status.label(s, lang) for s in counts["status"]], counts["targets"],
+            color=[status.colour(s) for s in counts["status"]])
     for y, v in enumerate(counts["targets"]):
         ax.text(v + 0.5, y, str(int(v)), va="center", fontsize=9)
     ax.set_xlim(0, counts["targets"].max() * 1.15 + 1)
@@ -260,4 +268,225 @@ def key_targets(panels: list[dict], lang: str = "vi"):
         plt.Line2D([], [], marker="*", color=RED, markersize=11, linestyle=":", label=names[3]),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------- seaborn charts
+# Statistical views for researchers (notebooks and the annex); seaborn draws the heat maps and interval plots
+# on the same figure size and fonts as the e-mail charts above.
+
+
+def _seaborn():
+    import seaborn as sns  # no sns.set_theme(): it would restyle every later chart of the kernel
+
+    return sns
+
+
+def _footnote(ax, text: str) -> None:
+    ax.annotate(text, xy=(1, 0), xycoords="axes fraction", xytext=(0, -34), textcoords="offset points",
+                ha="right", va="top", fontsize=8, color="#555")
+
+
+def pillar_heatmap(profile: pd.DataFrame, province: str, n_units: dict[int, int], lang: str = "vi"):
+    """The province's seven pillar scores by edition as a heat map; each edition labelled with its scale.
+
+    Scores are min–max scores within an edition (63 units to 2024, 34 from 2025), so colours compare pillars
+    within a column; across columns only where the scale is the same.
+    """
+    sns = _seaborn()
+    fig, ax = new_figure(4.0)
+    names = PILLAR_LABELS_EN if lang == "en" else PILLAR_LABELS_VI
+    data = profile.astype(float)
+    data.index = [f"{p} {names.get(p, '').replace(chr(10), ' ')}".strip() for p in data.index]
+    units = "units" if lang == "en" else "đơn vị"
+    data.columns = [f"{e}\n({n_units.get(e, '?')} {units})" for e in profile.columns]
+    annot = data.map(lambda v: "" if pd.isna(v) else label(v, 1, lang))
+    sns.heatmap(data, annot=annot, fmt="", cmap="Blues", vmin=0, vmax=100, linewidths=0.5, ax=ax,
+                cbar_kws={"label": "điểm (0–100)" if lang != "en" else "score (0–100)"})
+    ax.set_ylabel("")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.set_title(f"{province}: điểm 7 trụ cột PII qua các kỳ" if lang != "en"
+                 else f"{province}: the seven PII pillars by edition")
+    _footnote(ax, "Điểm chỉ so sánh được giữa các kỳ cùng thang (cùng số đơn vị)." if lang != "en"
+              else "Scores compare across editions only on the same scale (same number of units).")
+    return fig
+
+
+def rank_intervals(ranks: pd.DataFrame, province: str, draws: int, seed: int, lang: str = "vi", top: int = 20):
+    """Monte Carlo rank uncertainty: median rank and the 5–95 % interval of each unit (the best ``top``)."""
+    sns = _seaborn()
+    shown = ranks.sort_values("median_rank").head(top).reset_index(drop=True)
+    fig, ax = new_figure(max(3.0, 0.22 * len(shown) + 1.2))
+    colours = [BLUE if unit == province else GREY for unit in shown["unit"]]
+    ax.hlines(shown["unit"], shown["rank_p05"], shown["rank_p95"], colors=colours, linewidth=3)
+    sns.scatterplot(x=shown["median_rank"], y=shown["unit"], hue=shown["unit"] == province, palette={False: GREY, True: BLUE},
+                    legend=False, ax=ax, s=40, zorder=3)
+    sns.scatterplot(x=shown["nominal_rank"], y=shown["unit"], marker="|", color="black", s=120, ax=ax, zorder=4)
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # the best median rank on top, whatever seaborn did to the axis
+    ax.set_xlabel("thứ hạng" if lang != "en" else "rank")
+    ax.set_ylabel("")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    n = label(draws, 0, lang)
+    ax.set_title(f"Độ bất định của thứ hạng PII ({n} lần Monte Carlo, seed {seed})" if lang != "en"
+                 else f"PII rank uncertainty ({n} Monte Carlo draws, seed {seed})")
+    _footnote(ax, "chấm: trung vị; vạch: 5–95 %; gạch đen: hạng danh nghĩa" if lang != "en"
+              else "dot: median; bar: 5–95 %; black tick: nominal rank")
+    return fig
+
+
+def status_by_agency(assessment: pd.DataFrame, lang: str = "vi"):
+    """How many current targets each responsible agency has in each status (a heat map of counts)."""
+    sns = _seaborn()
+    nobody = "(not assigned)" if lang == "en" else "(không giao cụ thể)"
+    agency = assessment["agency"].fillna("").replace("", nobody)
+    table = pd.crosstab(agency, assessment["status"])
+    order = [s for s in status.STATUSES if s in table.columns] + [s for s in table.columns if s not in status.STATUSES]
+    table = table[order].rename(columns=lambda s: status.LABELS[lang if lang == "en" else "vi"].get(s, s))
+    table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+    fig, ax = new_figure(max(2.8, 0.32 * len(table) + 1.4))
+    sns.heatmap(table, annot=True, fmt="d", cmap="Blues", vmin=0, cbar=False, linewidths=0.5, ax=ax,
+                mask=table.eq(0), annot_kws={"fontsize": 8})
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="both", labelsize=8)
+    ax.set_title(f"{len(assessment)} chỉ tiêu hiện hành: tình trạng theo cơ quan chủ trì" if lang != "en"
+                 else f"{len(assessment)} current targets: status by responsible agency")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------- leadership brief
+# The brief's charts are drawn for a phone: a 4.8-inch figure shown about 358 px wide on a 390-px screen
+# (the sheet's 16-px padding each side), so a font of 11 pt shows at 11 × 358 / (72 × 4.8) ≈ 11.4 px there,
+# and at about 19 px on a desktop. 200 dpi keeps them sharp on high-density screens (960 px wide).
+BRIEF_WIDTH_IN, BRIEF_DPI, BRIEF_FONT_PT = 4.8, 200, 11
+MIN_FONT_KEY = "bnkpi-min-font-px"  # PNG text chunk: the smallest font in the image, in image pixels
+
+
+def _brief_figure(height_in: float):
+    plt.rcParams.update({
+        "font.family": FONT, "font.size": BRIEF_FONT_PT, "axes.spines.top": False, "axes.spines.right": False,
+        "axes.titlesize": BRIEF_FONT_PT + 1, "axes.titleweight": "bold", "axes.titlelocation": "left",
+        "xtick.labelsize": BRIEF_FONT_PT, "ytick.labelsize": BRIEF_FONT_PT, "legend.fontsize": BRIEF_FONT_PT,
+        "axes.labelsize": BRIEF_FONT_PT,
+    })
+    return plt.subplots(figsize=(BRIEF_WIDTH_IN, height_in), dpi=BRIEF_DPI, layout="constrained")
+
+
+def min_font_px(fig: plt.Figure) -> float:
+    """The smallest font of any visible, non-empty text in the figure, in pixels of the saved image."""
+    sizes = [t.get_fontsize() for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes) * fig.dpi / 72 if sizes else math.inf
+
+
+def save_brief(fig: plt.Figure, path: Path) -> Path:
+    """Save a brief chart, recording its smallest font (image pixels) so a test can check it as displayed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=fig.dpi, facecolor="white", metadata={MIN_FONT_KEY: f"{min_font_px(fig):.2f}"})
+    plt.close(fig)
+    return path
+
+
+def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict):
+    """PII rank by edition, rank 1 at the top, with the 63-unit and 34-unit editions as two separate series.
+
+    ``trajectory``: province, edition, rank, n_units. ``texts``: title, old_series, new_series, merger, axis —
+    in the brief's language (a rise from 11th to 6th is drawn as a rise)."""
+    fig, ax = _brief_figure(3.6)
+    own = trajectory[trajectory["province"] == province].dropna(subset=["rank"]).sort_values("edition")
+    top = 1
+    for n_units, rows in own.groupby("n_units", sort=True):
+        new = n_units == own["n_units"].iloc[-1] and n_units != own["n_units"].iloc[0]
+        colour, name = (BLUE, texts["new_series"]) if new else (GREY, texts["old_series"])
+        ax.plot(rows["edition"], rows["rank"], marker="o", color=colour, linewidth=2.5, markersize=8,
+                label=name.format(n=int(n_units)))
+        for _, r in rows.iterrows():
+            ax.annotate(f"{int(r['rank'])}/{int(r['n_units'])}", (r["edition"], r["rank"]), textcoords="offset points",
+                        xytext=(0, 9), ha="center", fontweight="bold", color=colour)
+        top = max(top, int(rows["rank"].max()))
+    editions = sorted(own["edition"].unique())
+    merged = own[own["n_units"] == own["n_units"].iloc[-1]]["edition"].min()
+    if merged > editions[0]:
+        ax.axvline(merged - 0.5, color="#555555", linestyle="--", linewidth=1)
+        ax.text(merged - 0.45, top + 2.5, texts["merger"], color="#333333", va="bottom", ha="left")
+    ax.set_ylim(top + 3, 0)
+    ax.set_xlim(editions[0] - 0.5, editions[-1] + 0.6)
+    ax.set_xticks(editions, [str(int(e)) for e in editions])
+    ax.set_yticks([1, 5, 10] + ([15] if top >= 13 else []))
+    ax.set_ylabel(texts["axis"])
+    _title(fig, texts["title"])
+    fig.legend(frameon=False, loc="outside lower left", ncols=1)
+    return fig
+
+
+def _title(fig: plt.Figure, text: str) -> None:
+    """A left-aligned title across the whole figure, wrapped to its width (long y labels do not push it off)."""
+    fig.suptitle("\n".join(textwrap.wrap(text, 44)), x=0.01, ha="left", fontsize=BRIEF_FONT_PT + 1, fontweight="bold")
+
+
+def _labelled_bars(ax, labels: list[str], values, colours, value_texts: list[str], left=None) -> None:
+    """Horizontal bars with each category's name written above its bar, using the full width of a phone
+    (names on the y axis would take half of it)."""
+    y = np.arange(len(labels))[::-1] * 1.6
+    ax.barh(y, values, left=left, color=colours, height=0.7)
+    for yi, name in zip(y, labels):
+        ax.text(0, yi + 0.45, name, va="bottom", ha="left", transform=ax.get_yaxis_transform())
+    for yi, v, text in zip(y, values, value_texts):
+        if text:
+            ax.text(max(float(v), 0) + 1, yi, text, va="center")
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_ylim(-0.6, y.max() + 1.3 if len(y) else 1)
+
+
+def brief_pii_pillars(scores: pd.Series, pillar_names: dict[str, str], texts: dict, lang: str = "vi"):
+    """One edition's seven pillar scores as horizontal bars, the lowest in orange."""
+    fig, ax = _brief_figure(4.6)
+    weakest = scores.idxmin()
+    _labelled_bars(ax, [f"{p} {pillar_names[p]}" for p in scores.index], scores.to_numpy(dtype=float),
+                   [ORANGE if p == weakest else BLUE for p in scores.index], [label(v, 1, lang) for v in scores])
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
+    _title(fig, texts["title"])
+    return fig
+
+
+def brief_tfp(bars: pd.DataFrame, target: float | None, texts: dict, lang: str = "vi"):
+    """TFP share of growth: Viet Nam's break-free plan periods and the provinces' own published estimates
+    (``bars``: label, value, kind ∈ national|provincial), with the 2030 target as a line."""
+    fig, ax = _brief_figure(0.9 + 0.55 * len(bars))
+    _labelled_bars(ax, list(bars["label"]), bars["value"].to_numpy(dtype=float),
+                   [BLUE if k == "national" else ORANGE for k in bars["kind"]],
+                   [label(v, 0, lang) + "%" for v in bars["value"]])
+    if target is not None:
+        ax.axvline(target, color=RED, linestyle="--", linewidth=1.5)
+        ax.text(target + 1, ax.get_ylim()[1], texts["target"], color=RED, ha="left", va="top")
+    ax.set_xlim(min(0, float(bars["value"].min()) - 5), 100)
+    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
+    _title(fig, texts["title"])
+    return fig
+
+
+def brief_targets_by_deadline(counts: pd.DataFrame, texts: dict, lang: str = "vi"):
+    """Targets by deadline group (rows of ``counts``, label in column ``group``) and status (stacked bars)."""
+    present = [c for c in status.STATUSES if c in counts.columns and counts[c].any()]
+    fig, ax = _brief_figure(1.2 + 0.5 * len(counts) + 0.3 * math.ceil(len(present) / 2))
+    left = np.zeros(len(counts))
+    y = np.arange(len(counts))[::-1] * 1.6
+    for code in present:
+        values = counts[code].to_numpy(dtype=float)
+        ax.barh(y, values, left=left, color=status.colour(code), label=status.label(code, lang), height=0.7)
+        for yi, l0, v in zip(y, left, values):
+            if v >= 0.08 * max(counts["n"].max(), 1):
+                ax.text(l0 + v / 2, yi, str(int(v)), ha="center", va="center", color="white", fontweight="bold")
+        left += values
+    for yi, name, n in zip(y, counts["group"], counts["n"]):
+        ax.text(0, yi + 0.45, f"{name}: {int(n)}", va="bottom", ha="left")
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_ylim(-0.6, y.max() + 1.3)
+    ax.set_xlim(0, left.max() * 1.02)
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True))
+    _title(fig, texts["title"])
+    fig.legend(frameon=False, loc="outside lower left", ncols=2)
     return fig

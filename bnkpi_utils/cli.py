@@ -1,7 +1,8 @@
-"""The `bnkpi` command: `bnkpi run` and `bnkpi validate` (DESIGN.md, "Running — contract").
+"""The `bnkpi` command: `bnkpi run` and `bnkpi validate` (docs/contracts.md, "Running — contract").
 
-Exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems; 3 another run
-holds the lock; 4 sending the brief failed; 64 the command line is wrong.
+Exit codes: 0 success; 1 a notebook failed, or a folder could not be written (or no brief to send); 2 the raw
+data have problems; 3 another run holds the lock; 4 sending the brief failed; 64 the command line is wrong
+(including a refused output folder or e-mail address); 130/143 the run was stopped by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import os
 import sys
 from pathlib import Path
 
+from importlib import metadata
+
 from . import config
 from . import mail
+from . import params
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
 EXIT_SEND_FAILED = 4
@@ -26,8 +30,27 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+EPILOG = """exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems;
+3 another run holds the lock; 4 sending the brief failed; 64 the command line is wrong.
+examples:
+  bnkpi validate
+  bnkpi run --lang all --param alpha=0.35
+  bnkpi send --to lanhdao@example.vn --smtp-host mail.example.vn --starttls --user so-khcn"""
+
+PARAM_HELP = "; ".join(f"{key} (default {value}): {params.DESCRIPTIONS[key]}" for key, value in params.DEFAULTS.items())
+
+
+def _version() -> str:
+    try:
+        return metadata.version("bnkpi")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="bnkpi", description="Bắc Ninh S&T and innovation targets: run the notebook suite.")
+    parser = _Parser(prog="bnkpi", description="Bắc Ninh S&T and innovation targets: run the notebook suite.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"bnkpi {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="validate the raw data and execute the notebooks in order")
@@ -38,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--lang", choices=("vi", "en", "all"), default="vi", help="language of the brief")
     run.add_argument("--notebook-dir", type=Path, default=config.NOTEBOOKS_DIR, help=argparse.SUPPRESS)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress lines, even in a terminal")
+    run.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                     help=f"an analysis parameter for every notebook (repeatable). {PARAM_HELP}")
+    run.add_argument("--params-file", type=Path, metavar="TOML",
+                     help="analysis parameters as key = value lines (TOML); --param wins over the file")
     run.add_argument("--send", action="store_true", help="after a fully successful run, e-mail the brief (options below)")
     _add_smtp_options(run, required=False)
 
@@ -56,7 +83,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check the raw data and list every problem")
     validate.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
+    parser.subcommands = sub.choices  # for the usage of the right subcommand on unknown options
     return parser
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port}: a port is between 1 and 65535")
+    return port
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 86400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a number of seconds above 0")
+    return seconds
 
 
 def _add_smtp_options(parser: argparse.ArgumentParser, required: bool) -> None:
@@ -64,35 +112,52 @@ def _add_smtp_options(parser: argparse.ArgumentParser, required: bool) -> None:
     group.add_argument("--to", action="append", default=[], metavar="ADDR", help="recipient (repeat for more)")
     group.add_argument("--cc", action="append", default=[], metavar="ADDR", help="copy recipient (repeatable)")
     group.add_argument("--smtp-host", required=required, help="SMTP server")
-    group.add_argument("--smtp-port", type=int, help="default 25, 587 with --starttls, 465 with --ssl")
+    group.add_argument("--smtp-port", type=_port, help="default 25, 587 with --starttls, 465 with --ssl")
     security = group.add_mutually_exclusive_group()
     security.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
     security.add_argument("--ssl", action="store_true", help="connect with implicit TLS")
     group.add_argument("--user", help="SMTP login; the password is read from $BNKPI_SMTP_PASSWORD")
-    group.add_argument("--from", dest="sender", help="From address (default: --user, else the brief's)")
+    group.add_argument("--from", dest="sender",
+                       help="From address (default: --user when it is an address, else the brief's)")
+    group.add_argument("--timeout", type=_seconds, default=mail.DEFAULT_TIMEOUT, metavar="SECONDS",
+                       help=f"limit for the whole send (default {mail.DEFAULT_TIMEOUT:g})")
+    group.add_argument("--insecure-plain-auth", action="store_true",
+                       help="allow --user without --starttls/--ssl (the password travels in clear text)")
 
 
 def _smtp_settings(args: argparse.Namespace) -> mail.SmtpSettings:
     return mail.SmtpSettings(host=args.smtp_host, to=args.to, cc=args.cc, port=args.smtp_port,
                              security="ssl" if args.ssl else "starttls" if args.starttls else "none",
-                             user=args.user, sender=args.sender)
+                             user=args.user, sender=args.sender, timeout=args.timeout,
+                             insecure_plain_auth=args.insecure_plain_auth)
 
 
-def _send_briefs(args: argparse.Namespace, output_dir: Path, dry_run: bool = False) -> int:
-    if not args.to:
-        print("bnkpi: at least one --to address is needed to send the brief", file=sys.stderr)
-        return EXIT_USAGE
+def _checked_smtp_settings(args: argparse.Namespace, warn: bool = True) -> mail.SmtpSettings:
+    """The e-mail options, checked before anything runs or is sent; MailUsageError (exit 64) when wrong."""
     settings = _smtp_settings(args)
+    for warning in mail.check_settings(settings):
+        if warn:
+            print(f"bnkpi: {warning}", file=sys.stderr)
+    return settings
+
+
+def _send_briefs(args: argparse.Namespace, output_dir: Path, password: str | None, dry_run: bool = False,
+                 warn: bool = True) -> int:
     langs = ["vi", "en"] if args.lang == "all" else [args.lang]
     try:
+        settings = _checked_smtp_settings(args, warn)
+        deadline = mail.deadline_for(settings)
         for lang in langs:
             message = mail.address(mail.load_brief(output_dir, lang), settings)
             if dry_run:
                 print(mail.describe(message, settings))
                 continue
-            recipients = mail.send(message, settings)
+            recipients = mail.send(message, settings, password, deadline)
             if sys.stdout.isatty():
                 print(f"sent brief_{lang} to {', '.join(recipients)}")
+    except mail.MailUsageError as exc:
+        print(f"bnkpi send: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except mail.SendError as exc:
         print(f"bnkpi send: {exc}", file=sys.stderr)
         return EXIT_FAILED if "no brief at" in str(exc) else EXIT_SEND_FAILED
@@ -147,14 +212,30 @@ def cmd_request(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(args: argparse.Namespace, password: str | None) -> int:
     os.environ.setdefault("TQDM_DISABLE", "1")
-    if args.send and (not args.to or not args.smtp_host):
-        print("bnkpi: --send needs --to and --smtp-host", file=sys.stderr)
+    if args.send:
+        if not args.to or not args.smtp_host:
+            print("bnkpi: --send needs --to and --smtp-host", file=sys.stderr)
+            return EXIT_USAGE
+        try:  # a wrong address or AUTH without TLS is refused before the run, not after it
+            settings = _checked_smtp_settings(args)
+            from .brief import DEFAULT_FROM  # the From the run will write into the .eml
+
+            mail.check_sender(settings, os.environ.get("BNKPI_MAIL_FROM", DEFAULT_FROM))
+        except mail.MailUsageError as exc:
+            print(f"bnkpi run: {exc}; nothing was run", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        analysis = params.read_toml(args.params_file) if args.params_file else {}
+        analysis.update(params.parse_assignments(args.param))
+    except params.ParameterError as exc:
+        print(f"bnkpi run: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
         result = run_pipeline(raw_dir=args.raw_dir, processed_dir=args.processed_dir, output_dir=args.output_dir,
-                              lang=args.lang, notebook_dir=args.notebook_dir, progress=_progress(args.quiet))
+                              lang=args.lang, notebook_dir=args.notebook_dir, progress=_progress(args.quiet),
+                              analysis=analysis)
     except RunError as exc:
         print(f"bnkpi run: {exc.reason}", file=sys.stderr)
         for problem in exc.problems:
@@ -163,20 +244,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     if sys.stdout.isatty() and not args.quiet:
         print(f"Outputs: {result.output_dir}\nProcessed data: {result.processed_dir}\n"
               f"Manifest: {result.output_dir / 'manifest.json'}")
-    if args.send:  # only after a fully successful run
-        return _send_briefs(args, result.output_dir)
+    if args.send:  # only after a fully successful run; the warnings were printed before it
+        return _send_briefs(args, result.output_dir, password, warn=False)
     return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    # read once and removed, so that no notebook, worker or kernel this process starts inherits it
+    password = os.environ.pop(mail.PASSWORD_VARIABLE, None)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse would show the top-level usage; the subcommand's usage is the useful one
+        parser.subcommands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command == "validate":
         return cmd_validate(args)
     if args.command == "request":
         return cmd_request(args)
     if args.command == "send":
-        return _send_briefs(args, args.output_dir, dry_run=args.dry_run)
-    return cmd_run(args)
+        return _send_briefs(args, args.output_dir, password, dry_run=args.dry_run)
+    return cmd_run(args, password)
 
 
 if __name__ == "__main__":

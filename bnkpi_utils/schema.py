@@ -1,4 +1,4 @@
-"""The raw-data contract (DESIGN.md, "Raw data — contract"): files, columns, types and keys."""
+"""The raw-data contract (docs/contracts.md, "Raw data — contract"): files, columns, types and keys."""
 
 from __future__ import annotations
 

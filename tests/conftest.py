@@ -7,9 +7,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Notebooks run without folders (nbval, papermill in tests) write to the scratch folder: a temporary one here,
+# set before any kernel starts so the kernels inherit it.
+os.environ.setdefault("BNKPI_SCRATCH_DIR", tempfile.mkdtemp(prefix="bnkpi-scratch-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
@@ -69,7 +74,7 @@ SMTP_USER, SMTP_PASSWORD = "so-khcn", "s3cret-Pa55-for-tests"
 class SmtpServer:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives; AUTH LOGIN/PLAIN without TLS."""
 
-    def __init__(self):
+    def __init__(self, user: str = SMTP_USER, password: str = SMTP_PASSWORD):
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -83,8 +88,8 @@ class SmtpServer:
                 return "250 OK"
 
         def authenticator(server, session, envelope, mechanism, auth_data):
-            ok = (auth_data.login.decode() == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD)
-            return AuthResult(success=ok)
+            ok = (auth_data.login.decode() == user and auth_data.password.decode() == password)
+            return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd itself answers 535 on failure
 
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -108,7 +113,8 @@ def smtp_server():
 
 def smtp_args(server: SmtpServer) -> list[str]:
     return ["--to", "lanhdao@bacninh.example", "--cc", "Văn phòng <vanphong@bacninh.example>",
-            "--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", SMTP_USER]
+            "--smtp-host", "127.0.0.1", "--smtp-port", str(server.port), "--user", SMTP_USER,
+            "--from", "bnkpi@bacninh.example", "--insecure-plain-auth"]  # the test server has no TLS
 
 
 @pytest.fixture(scope="session")
@@ -121,4 +127,4 @@ def good_run(tmp_path_factory, smtp_server) -> dict[str, Path]:
                        "--send", *smtp_args(smtp_server), env={"BNKPI_SMTP_PASSWORD": SMTP_PASSWORD})
     assert result.returncode == 0, result.stderr
     return {"output": output, "processed": processed, "stdout": result.stdout, "stderr": result.stderr,
-            "sent": smtp_server.messages[received_before:]}
+            "sent": smtp_server.messages[received_before:], "smtp_port": smtp_server.port}

@@ -15,9 +15,6 @@ import pytest
 from bnkpi_utils import brief
 from conftest import SMTP_PASSWORD, run_bnkpi, smtp_args
 
-CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
-
-
 def _eml(path: Path):
     return email.message_from_bytes(path.read_bytes(), policy=policy.default)
 
@@ -66,7 +63,7 @@ def test_vietnamese_subject_and_body(good_run):
     subject_line = next(line for line in raw.split(b"\r\n") if line.startswith(b"Subject:"))
     assert subject_line.isascii() and b"=?utf-8?" in subject_line.lower()  # RFC 2047 encoded
     message = _eml(good_run["output"] / "briefs" / "brief_vi.eml")
-    assert message["Subject"].startswith("[Sở KH&CN Bắc Ninh] Báo cáo nhanh")
+    assert message["Subject"].startswith("[Sở KH&CN Bắc Ninh] Bản tin Quý ")
     plain = message.get_payload()[0].get_payload()[0].get_content()
     html = message.get_payload()[0].get_payload()[1].get_content()
     for text in (plain, html):
@@ -84,21 +81,21 @@ def test_english_brief_uses_english_notation(good_run):
 def test_text_from_data_is_escaped(good_run, tmp_path):
     output = tmp_path / "outputs"
     shutil.copytree(good_run["output"], output)
-    table_path = output / "tables" / "pii_scores.csv"
-    table = pd.read_csv(table_path)
-    mask = (table.province == "Bắc Ninh") & (table.component == "PII") & (table.edition == table.edition.max())
-    table.loc[mask, "note"] = '<script>alert("x")</script> ghi chú'
     assessment_path = output / "tables" / "targets_assessment.csv"
     assessment = pd.read_csv(assessment_path)
-    assessment.loc[assessment.target_id == "KH20-11", "name_vi"] = "PII <b onmouseover=x>top 6</b>"
-    table.to_csv(table_path, index=False)
+    unjudged = assessment.index[assessment.status == "insufficient_data"][0]
+    assessment.loc[unjudged, "name_vi"] = '<script>alert("x")</script> ghi chú'
+    assessment.loc[unjudged, "agency"] = "Sở <b onmouseover=x>A&B</b>"
     assessment.to_csv(assessment_path, index=False)
     paths = brief.build_brief(output, "vi")
     html = paths["html"].read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; ghi chú" in html or "&lt;script&gt;" in html
-    assert "<script" not in html.lower() and "<b onmouseover" not in html
-    body = _eml(paths["eml"]).get_payload()[0].get_payload()[1].get_content()
+    assert "&lt;script&gt;alert(\"x\")&lt;/script&gt; ghi chú" in html  # quotes need no escaping in text
+    assert "<script" not in html.lower() and "<b onmouseover" not in html and "Sở &lt;b onmouseover" in html
+    message = _eml(paths["eml"])
+    body = message.get_payload()[0].get_payload()[1].get_content()
     assert "<script" not in body.lower() and "&lt;script&gt;" in body
+    plain = message.get_payload()[0].get_payload()[0].get_content()
+    assert '<script>alert("x")</script> ghi chú' in plain  # text/plain is not HTML: shown as written
 
 
 def test_run_send_delivered_both_briefs(good_run):
@@ -116,8 +113,8 @@ def test_run_send_delivered_both_briefs(good_run):
         html = alternative.get_payload()[1].get_content()
         cids = {p["Content-ID"].strip().strip("<>") for p in message.get_payload()[1:]}
         assert set(re.findall(r'src="cid:([^"]+)"', html)) == cids
-    assert any(s.startswith("[Sở KH&CN Bắc Ninh] Báo cáo nhanh") for s in subjects)
-    assert any(s.startswith("[Bắc Ninh DOST]") for s in subjects)
+    assert any(s.startswith("[Sở KH&CN Bắc Ninh] Bản tin Quý ") for s in subjects)
+    assert any(s.startswith("[Bắc Ninh DOST] Brief Q") for s in subjects)
 
 
 def test_password_never_written(good_run):
@@ -153,6 +150,275 @@ def test_failed_run_does_not_send(smtp_server, raw_copy, tmp_path):
     assert result.returncode == 2 and len(smtp_server.messages) == before
 
 
+# --------------------------------------------------------------------------------------------- content, on a
+# small assessment with every status of the contract (hand-counted below), in a copy of a real run's tables
+
+TODAY = __import__("datetime").date(2026, 11, 23)
+ASSESSMENT_COLUMNS = ["target_id", "indicator", "region", "operator", "target_value", "value_high", "target_year",
+                      "name_vi", "name_en", "unit", "agency", "document", "aggregation", "baseline_year",
+                      "baseline_value", "latest_year", "latest_value", "n_points", "status", "ratio_r",
+                      "required_per_year", "achieved_per_year"]
+#            id    indicator     op    value yr    agency                status             ratio req   ach
+FIXTURE = [("T1", "a_pct", ">=", 50, 2025, "Sở KH&CN", "achieved", None, None, None),
+           ("T2", "b_pct", ">=", 50, 2025, "Sở Y tế", "not_achieved", None, None, None),
+           ("T3", "c_pct", ">=", 50, 2025, "Sở KH&CN", "not_comparable", None, None, None),
+           ("T4", "d_pct", ">=", 80, 2026, "", "insufficient_data", None, None, None),
+           ("T5", "e_pct", ">=", 80, 2030, "Sở Tài chính", "on_track", 1.2, 2.0, 2.4),
+           ("T6", "f_pct", ">=", 80, 2030, "Công an tỉnh", "at_risk", 0.7, 3.0, 2.1),
+           ("T7", "g_pct", ">=", 90, 2030, "Sở Nội vụ", "off_track", 0.2, 5.0, 1.0),
+           ("T8", "h_pct", ">=", 90, 2030, "Sở KH&CN", "insufficient_data", None, None, None),
+           ("T9", "i_pct", ">=", 90, 2030, "Văn phòng UBND tỉnh", "not_comparable", None, None, None)]
+
+
+def _fixture_assessment() -> pd.DataFrame:
+    rows = []
+    for tid, indicator, op, value, year, agency, code, ratio, req, ach in FIXTURE:
+        judged = code in ("achieved", "not_achieved", "on_track", "at_risk", "off_track")
+        rows.append(dict(target_id=tid, indicator=indicator, region="Bắc Ninh", operator=op, target_value=value,
+                         value_high=None, target_year=year, name_vi=f"Chỉ tiêu thử {tid}",
+                         name_en=f"Test target {tid}", unit="%", agency=agency, document="KH 1/KH-UBND",
+                         aggregation="level", baseline_year=2021 if judged else None,
+                         baseline_value=40 if judged else None, latest_year=2025 if judged else None,
+                         latest_value=60 if judged else None, n_points=3 if judged else 0, status=code,
+                         ratio_r=ratio, required_per_year=req, achieved_per_year=ach))
+    return pd.DataFrame(rows, columns=ASSESSMENT_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def fixture_brief(good_run, tmp_path_factory):
+    """A copy of a good run's outputs whose assessment is the nine-target fixture; briefs built for 23/11/2026."""
+    output = tmp_path_factory.mktemp("fixture") / "outputs"
+    shutil.copytree(good_run["output"], output)
+    shutil.rmtree(output / "history", ignore_errors=True)
+    _fixture_assessment().to_csv(output / "tables" / "targets_assessment.csv", index=False)
+    paths = {lang: brief.build_brief(output, lang, today=TODAY) for lang in ("vi", "en")}
+    return output, paths
+
+
+def _parts(path: Path):
+    message = _eml(path)
+    alternative = message.get_payload()[0]
+    return message, alternative.get_payload()[0].get_content(), alternative.get_payload()[1].get_content()
+
+
+def test_verdict_and_counts_by_deadline(fixture_brief):
+    output, _ = fixture_brief
+    context = brief.build_context(output, "vi", today=TODAY)
+    v = context["verdict"]
+    # by hand: judged = T1, T2, T5, T6, T7 = 5 of 9 (56 %) → a verdict; good = T1, T5 = 2; lagging = T2, T6, T7 = 3
+    assert (v["judged"], v["n"], v["good"], v["lagging"], v["not_comparable"]) == (5, 9, 2, 3, 2)
+    assert v["word"] == "CHƯA ĐÚNG TIẾN ĐỘ" and "5/9 chỉ tiêu đánh giá được, 56%" in v["text"]
+    assert context["group_lines"] == [
+        "Đã hết hạn (2025): 3 chỉ tiêu — 1 đã đạt, 1 không đạt, 1 không so sánh được.",
+        "Hạn năm 2026: 1 chỉ tiêu — 1 chưa đủ số liệu.",
+        "Hạn 2030: 5 chỉ tiêu — 1 đúng tiến độ, 1 có nguy cơ không đạt, 1 chậm tiến độ, 1 không so sánh được, "
+        "1 chưa đủ số liệu.",
+    ]
+    assert context["not_comparable"].startswith("2 chỉ tiêu không so sánh được qua đợt sáp nhập")
+    assert context["achieved"] == "Đã đạt: Chỉ tiêu thử T1: 60,00% (2025)."
+    assert context["subject"] == "[Sở KH&CN Bắc Ninh] Bản tin Quý IV/2026: nhiều chỉ tiêu chậm tiến độ"
+    assert brief.build_context(output, "en", today=TODAY)["subject"] == \
+        "[Bắc Ninh DOST] Brief Q4/2026: many targets behind schedule"
+
+
+def test_verdict_says_when_data_cannot_tell():
+    few = _fixture_assessment()
+    few.loc[few["status"].isin(["achieved", "on_track", "at_risk"]), "status"] = "insufficient_data"
+    v = brief.verdict(few, "vi")  # judged: T2, T7 = 2 of 9 < half
+    assert v["word"] == "CHƯA ĐỦ CƠ SỞ KẾT LUẬN" and "chỉ 2/9 chỉ tiêu (22%)" in v["text"]
+
+
+def test_every_lagging_or_unjudgeable_target_has_its_owner(fixture_brief):
+    output, paths = fixture_brief
+    _, plain, html = _parts(paths["vi"]["eml"])
+    context = brief.build_context(output, "vi", today=TODAY)
+    owners = {r["name"]: r["agency"] for r in context["lagging"]}
+    assert owners == {"Chỉ tiêu thử T2": "Sở Y tế", "Chỉ tiêu thử T7": "Sở Nội vụ", "Chỉ tiêu thử T6": "Công an tỉnh"}
+    listed = {(g["agency"], name) for g in context["unjudged"] for name in g["names"].split("; ")}
+    assert listed == {("Sở KH&CN", "Chỉ tiêu thử T3"), ("Sở KH&CN", "Chỉ tiêu thử T8"),
+                      ("(không giao cụ thể)", "Chỉ tiêu thử T4"), ("Văn phòng UBND tỉnh", "Chỉ tiêu thử T9")}
+    for text in (plain, html):
+        assert "Chủ trì: " in text and "Sở Nội vụ" in text and "Văn phòng UBND tỉnh" in text
+
+
+def test_decisions_are_derived_and_owned(fixture_brief):
+    output, _ = fixture_brief
+    found = brief.decisions(brief.load_tables(output), "vi", TODAY)
+    assert 1 <= len(found) <= 3 and all(d["owner"] and d["due"] == "Quý I/2027" for d in found)
+    # the agency with most unjudgeable targets (Sở KH&CN: T3, T8) owes data; the lowest ratio (T7) must speed up
+    assert found[0]["text"].startswith("Yêu cầu Sở KH&CN báo cáo số liệu thực tế cho 2 chỉ tiêu")
+    assert "Chỉ tiêu thử T7" in found[1]["text"] and found[1]["owner"] == "Sở Nội vụ"
+    tables = brief.load_tables(output)  # the data round's columns of the coverage table, when present
+    tables["targets_coverage"] = pd.DataFrame(dict(agency=["Sở KH&CN"], period=["2026-Q4"], workbook_returned=[False]))
+    assert brief.decisions(tables, "vi", TODAY)[0]["text"].endswith("Mẫu báo cáo kỳ 2026-Q4 chưa được gửi lại.")
+
+
+def test_email_mime_details(fixture_brief):
+    _, paths = fixture_brief
+    for lang in ("vi", "en"):
+        raw = paths[lang]["eml"].read_bytes()
+        message, plain, html = _parts(paths[lang]["eml"])
+        assert message.get_content_type() == "multipart/related"
+        assert message.get_param("type") == "multipart/alternative"  # RFC 2387
+        lines = raw.split(b"\r\n")
+        cid_lines = [line for line in lines if line.lower().startswith(b"content-id:")]
+        assert len(cid_lines) == 4 and all(re.fullmatch(rb"Content-ID: <[^<> ]+>", line) for line in cid_lines)
+        assert all(len(line) <= 78 for line in cid_lines)
+        assert __import__("html").unescape(plain) == plain and "&amp;" not in plain  # no HTML entities
+        assert "preheader" in html and ("Đánh giá chung" in plain or "Overall assessment" in plain)
+    vi_plain = _parts(paths["vi"]["eml"])[1]
+    assert "Sở KH&CN" in vi_plain and "Quý IV/2026" in vi_plain and "Thay đổi so với bản tin trước" in vi_plain
+    en_plain = _parts(paths["en"]["eml"])[1]
+    assert "Lead: Department of Health" in en_plain and "Changes since the last brief" in en_plain
+    archive = paths["vi"]["html"].read_text(encoding="utf-8")
+    assert 'href="annex/04_targets.html"' in archive and 'href="annex/' not in _parts(paths["vi"]["eml"])[2]
+
+
+VIETNAMESE_PROPER_NAMES = ("Bắc Ninh", "Bắc Giang", "Việt Nam")
+
+
+def _vietnamese_words(text: str) -> set[str]:
+    """Words with a Latin letter outside ASCII (Vietnamese diacritics), once the allowed proper names are removed."""
+    import unicodedata
+
+    for name in VIETNAMESE_PROPER_NAMES:
+        text = text.replace(name, "")
+    return {word for word in re.findall(r"\w+", text)
+            if any(ord(c) > 127 and "LATIN" in unicodedata.name(c, "") for c in word)}
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(style|title)[^>]*>.*?</\1>", " ", html, flags=re.S | re.I)
+    return __import__("html").unescape(re.sub(r"<[^>]+>", " ", html))
+
+
+def test_english_brief_has_no_vietnamese(good_run, fixture_brief):
+    for output in (good_run["output"], fixture_brief[0]):
+        html = (output / "briefs" / "brief_en.html").read_text(encoding="utf-8")
+        assert _vietnamese_words(_visible_text(html)) == set()
+        message = _eml(output / "briefs" / "brief_en.eml")
+        assert _vietnamese_words(message.get_payload()[0].get_payload()[0].get_content() + message["Subject"]) == set()
+    assert _vietnamese_words("Sở Tài chính owes data") == {"Sở", "Tài", "chính"}  # the check can fail
+
+
+def test_all_shipped_agencies_have_an_english_name():
+    targets = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "raw" / "targets.csv", dtype=str)
+    assert set(targets["agency"].dropna().str.strip()) - set(brief.AGENCY_EN) == set()
+
+
+def test_pii_is_never_compared_across_the_merger(good_run):
+    for lang in ("vi", "en"):
+        html = _visible_text((good_run["output"] / "briefs" / f"brief_{lang}.html").read_text(encoding="utf-8"))
+        assert "phân vị" not in html and "percentile" not in html.lower() and "top 17" not in html
+    text = _visible_text((good_run["output"] / "briefs" / "brief_vi.html").read_text(encoding="utf-8"))
+    assert "6/34" in text and "11/63 (2024)" in text and "không so sánh trực tiếp được" in text
+
+
+# --------------------------------------------------------------------------------------------- run history
+
+
+def _fake_run(folder: Path, run_id: str, status: str = "success") -> Path:
+    (folder / "tables").mkdir(parents=True)
+    (folder / "tables" / "targets_assessment.csv").write_text(f"target_id,status\nX,{run_id}\n", encoding="utf-8")
+    (folder / "manifest.json").write_text(f'{{"run_id": "{run_id}", "status": "{status}"}}', encoding="utf-8")
+    return folder
+
+
+def test_carry_history_keeps_the_newest_runs(tmp_path):
+    from bnkpi_utils import history
+
+    previous = _fake_run(tmp_path / "out", "20261101T000000Z-cccccc")
+    for run_id in ("20261001T000000Z-aaaaaa", "20261015T000000Z-bbbbbb"):
+        _fake_run(previous / "history" / run_id, run_id)
+    assert history.previous_run(previous)[0] == "20261015T000000Z-bbbbbb"
+    stage = tmp_path / "stage"
+    history.carry_history(previous, stage, keep=2)
+    assert sorted(p.name for p in (stage / "history").iterdir()) == ["20261015T000000Z-bbbbbb",
+                                                                     "20261101T000000Z-cccccc"]
+    run_id, tables = history.previous_run(stage)
+    assert run_id == "20261101T000000Z-cccccc" and (tables / "targets_assessment.csv").is_file()
+    history.carry_history(tmp_path / "missing", tmp_path / "first")  # first run: nothing to carry
+    assert history.previous_run(tmp_path / "first") is None
+    failed = _fake_run(tmp_path / "failed", "20261102T000000Z-dddddd", status="failed")
+    history.carry_history(failed, tmp_path / "after-failed")
+    assert history.previous_run(tmp_path / "after-failed") is None
+
+
+def test_changes_between_two_assessments():
+    from bnkpi_utils import history
+
+    before = _fixture_assessment()
+    after = before.copy()
+    after.loc[after.target_id == "T4", ["latest_year", "latest_value", "n_points", "status"]] = \
+        [2026, 85.0, 1, "insufficient_data"]
+    after.loc[after.target_id == "T6", "status"] = "on_track"
+    after.loc[after.target_id == "T8", "target_value"] = 95
+    after = after[after.target_id != "T9"]
+    diff = history.changes(before, after)
+    assert set(zip(diff.target_id, diff.kind)) == {("T4", "new_data"), ("T6", "status"), ("T8", "target_revised"),
+                                                   ("T9", "target_removed")}
+    assert history.changes(before, before).empty
+
+
+def test_first_brief_says_there_is_no_earlier_brief(fixture_brief):
+    _, paths = fixture_brief
+    assert "Đây là bản tin đầu tiên" in _parts(paths["vi"]["eml"])[1]
+    assert "This is the first brief" in paths["en"]["html"].read_text(encoding="utf-8")
+
+
+def test_second_run_names_the_changed_target_and_its_new_status(good_run, tmp_path):
+    """Two consecutive runs (the second executes 04_targets and 05_brief on the first run's outputs with one new
+    actual value, as `bnkpi run` would, history carried first): the changes section names the target."""
+    import papermill as pm
+
+    from bnkpi_utils import config, history, status
+
+    previous, output, processed = tmp_path / "previous", tmp_path / "outputs", tmp_path / "processed"
+    shutil.copytree(good_run["output"], previous)
+    shutil.copytree(good_run["processed"], processed)
+    shutil.copytree(good_run["output"], output, ignore=shutil.ignore_patterns("history", "manifest.json"))
+    kpi = pd.read_csv(processed / "kpi_actuals.csv", dtype=str, keep_default_na=False)
+    row = kpi[(kpi.indicator == "full_online_public_services_pct") & (kpi.kind == "actual")].iloc[[-1]].copy()
+    row["year"], row["value"] = "2026", "99.0"
+    pd.concat([kpi, row]).to_csv(processed / "kpi_actuals.csv", index=False)
+    history.carry_history(previous, output)
+    for notebook in ("04_targets", "05_brief"):
+        pm.execute_notebook(str(config.NOTEBOOKS_DIR / f"{notebook}.ipynb"), str(tmp_path / f"{notebook}.ipynb"),
+                            parameters=dict(processed_dir=str(processed), output_dir=str(output), lang="vi"),
+                            kernel_name=config.KERNEL_NAME, cwd=str(config.PROJ_ROOT), progress_bar=False)
+    new = pd.read_csv(output / "tables" / "targets_assessment.csv")
+    changed = new[new.indicator == "full_online_public_services_pct"].iloc[0]
+    assert changed["latest_year"] == 2026
+    plain = _parts(output / "briefs" / "brief_vi.eml")[1]
+    section = plain.split("Thay đổi so với bản tin trước")[1].split("==")[1]
+    line = next(line for line in section.splitlines() if changed["name_vi"] in line)
+    assert "99,00% (2026)" in line and status.label(changed["status"], "vi").lower() in line.lower()
+    html = (output / "briefs" / "brief_vi.html").read_text(encoding="utf-8")
+    assert "Đây là bản tin đầu tiên" not in html and changed["name_vi"] in html
+
+
+# --------------------------------------------------------------------------------------------- a real browser
+
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+PHONE_WIDTH = 390
+MEASURE = """
+const scale = (window.visualViewport && window.visualViewport.scale) || 1;
+let minFont = 99, smallest = '';
+for (const e of document.querySelectorAll('body *')) {
+  const own = Array.from(e.childNodes).filter(n => n.nodeType === 3).map(n => n.textContent.trim()).join('');
+  if (!own) continue;
+  const r = e.getBoundingClientRect();
+  if (r.width === 0 || r.height === 0 || getComputedStyle(e).display === 'none') continue;
+  const f = parseFloat(getComputedStyle(e).fontSize) * scale;
+  if (f < minFont) { minFont = f; smallest = own.slice(0, 40); }
+}
+const images = Array.from(document.images).map(i => ({src: i.src, shown: i.getBoundingClientRect().width * scale,
+  right: i.getBoundingClientRect().right, natural: i.naturalWidth, ok: i.complete && i.naturalWidth > 0}));
+return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, minFont, smallest, images};
+"""
+
+
 def _browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -160,43 +426,70 @@ def _browser():
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=700,1800"):
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"):
         options.add_argument(flag)
+    options.add_experimental_option("mobileEmulation", {"deviceMetrics": {"width": PHONE_WIDTH, "height": 844,
+                                                                          "pixelRatio": 2, "mobile": True}})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
 
-def _check_page(driver, url: str, screenshot: Path) -> None:
+def _image_bytes(src: str, folder: Path) -> bytes:
+    import base64
+    from urllib.parse import unquote, urlparse
+
+    if src.startswith("data:"):
+        return base64.b64decode(src.split(",", 1)[1])
+    return Path(unquote(urlparse(src).path)).read_bytes()
+
+
+def _check_phone(driver, page: Path, screenshot: Path) -> None:
+    import io
+
     from PIL import Image, ImageStat
 
-    driver.get(url)
+    from bnkpi_utils import charts
+
+    driver.get(page.as_uri())
     assert driver.execute_script("return document.readyState") == "complete"
-    errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-    assert errors == []
-    broken = driver.execute_script(
-        "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length")
-    assert broken == 0
-    assert driver.execute_script("return document.images.length") >= 4
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    m = driver.execute_script(MEASURE)
+    assert m["innerWidth"] == PHONE_WIDTH
+    assert m["scrollWidth"] <= m["innerWidth"], f"{page.name}: horizontal scroll ({m['scrollWidth']} px)"
+    assert m["minFont"] >= 12, f"{page.name}: text at {m['minFont']} px: {m['smallest']!r}"
+    assert len(m["images"]) == 4 and all(i["ok"] for i in m["images"])
+    for image in m["images"]:
+        assert image["right"] <= m["innerWidth"] + 0.5, f"{page.name}: an image is wider than the screen"
+        png = Image.open(io.BytesIO(_image_bytes(image["src"], page.parent)))
+        shown_font = float(png.text[charts.MIN_FONT_KEY]) * image["shown"] / image["natural"]
+        assert shown_font >= 11, f"{page.name}: chart text shown at {shown_font:.1f} px"
     driver.save_screenshot(str(screenshot))
-    image = Image.open(screenshot).convert("L")
-    assert ImageStat.Stat(image).stddev[0] > 20  # not a blank page
-    assert "Bắc Ninh" in driver.find_element("tag name", "body").text
+    assert ImageStat.Stat(Image.open(screenshot).convert("L")).stddev[0] > 20  # not a blank page
 
 
-def test_brief_renders_in_headless_chromium(good_run, tmp_path):
+def test_brief_fits_a_phone_in_headless_chromium(good_run, fixture_brief, tmp_path):
     assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "Debian chromium and chromium-driver: `make test` installs them"
+    briefs = good_run["output"] / "briefs"
+    # the e-mail body as a mail client shows it: cid: references resolved to the attached images
+    message = _eml(briefs / "brief_vi.eml")
+    html = message.get_payload()[0].get_payload()[1].get_content()
+    for part in message.get_payload()[1:]:
+        (tmp_path / part.get_filename()).write_bytes(part.get_payload(decode=True))
+        html = html.replace(f"cid:{part['Content-ID'].strip().strip('<>')}", part.get_filename())
+    (tmp_path / "email_vi.html").write_text(html, encoding="utf-8")
     driver = _browser()
     try:
-        _check_page(driver, (good_run["output"] / "briefs" / "brief_vi.html").as_uri(), tmp_path / "archive.png")
-        # the e-mail body as a mail client shows it: cid: references resolved to the attached images
-        message = _eml(good_run["output"] / "briefs" / "brief_vi.eml")
-        html = message.get_payload()[0].get_payload()[1].get_content()
-        for part in message.get_payload()[1:]:
-            cid = part["Content-ID"].strip().strip("<>")
-            name = part.get_filename()
-            (tmp_path / name).write_bytes(part.get_payload(decode=True))
-            html = html.replace(f"cid:{cid}", name)
-        (tmp_path / "email.html").write_text(html, encoding="utf-8")
-        _check_page(driver, (tmp_path / "email.html").as_uri(), tmp_path / "email.png")
+        for page in (briefs / "brief_vi.html", briefs / "brief_en.html", tmp_path / "email_vi.html",
+                     fixture_brief[1]["vi"]["html"]):  # the fixture has a pill of every status
+            _check_phone(driver, page, tmp_path / f"{page.stem}.png")
     finally:
         driver.quit()
+
+
+def test_chart_font_check_can_fail():
+    from bnkpi_utils import charts
+
+    fig, ax = charts._brief_figure(3)
+    ax.text(0, 0, "tiny", fontsize=5)
+    assert charts.min_font_px(fig) == pytest.approx(5 * charts.BRIEF_DPI / 72)
+    __import__("matplotlib.pyplot").pyplot.close(fig)

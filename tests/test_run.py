@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
+import os
 import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 
-from conftest import RAW, ROOT, copy_previous, run_bnkpi, snapshot
+from bnkpi_utils import cli
+from conftest import BNKPI, RAW, ROOT, SMTP_PASSWORD, copy_previous, run_bnkpi, snapshot, tree_hashes
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
@@ -42,12 +50,13 @@ def test_run_writes_processed_tables_and_manifest(good_run):
 
 def test_run_is_quiet_without_a_terminal(good_run):
     assert good_run["stdout"] == ""
-    assert good_run["stderr"] == ""
+    # the only line: the warning that --insecure-plain-auth (the test server has no TLS) asks for
+    assert good_run["stderr"].splitlines() == [
+        f"bnkpi: warning: the SMTP password goes to 127.0.0.1:{good_run['smtp_port']} without TLS (--insecure-plain-auth)"]
 
 
-def test_failed_notebook_keeps_previous_outputs_and_the_failed_notebook(good_run, tmp_path):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
+def test_failed_notebook_keeps_previous_outputs_and_the_failed_notebook(good_run, tmp_path, probe_notebooks):
+    notebooks = probe_notebooks  # 01_probe succeeds, then 99_fail fails (seconds, not a full pipeline)
     failing = nbformat.v4.new_notebook()
     failing.metadata["kernelspec"] = {"name": "bnkpi", "display_name": "Python (bnkpi)", "language": "python"}
     params = nbformat.v4.new_code_cell('raw_dir = ""\nprocessed_dir = ""\noutput_dir = ""\nlang = "vi"')
@@ -86,14 +95,251 @@ def test_usage_error_is_not_confused_with_invalid_data():
     assert result.returncode == 64
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_contract(path):
-    import papermill as pm
+# --- folders a run must not replace, kills, signals, full and read-only disks (issues 13 and 14) -------------
 
-    nb = nbformat.read(path, as_version=4)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1
-    assert nb.metadata["kernelspec"]["name"] == "bnkpi"
-    assert all(not c.get("outputs") and not c.get("execution_count") for c in nb.cells if c.cell_type == "code")
-    params = pm.inspect_notebook(str(path))
-    assert set(params) == {"raw_dir", "processed_dir", "output_dir", "lang"}
+def test_refused_folders_exit_64_and_touch_nothing(tmp_path, monkeypatch, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(RAW, data / "raw")
+    (data / "notes.txt").write_text("a user's file")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("not bnkpi's")
+    before = tree_hashes(tmp_path)
+    raw = ["--raw-dir", str(data / "raw")]
+    p, o = ["--processed-dir", str(tmp_path / "p")], ["--output-dir", str(tmp_path / "o")]
+    cases = [  # (arguments, words of the one-paragraph reason)
+        ([*raw, "--output-dir", str(data), *p], f"--output-dir {data} contains the raw data folder"),
+        ([*raw, "--output-dir", str(data / "raw" / "out"), *p], "is inside the raw data folder"),
+        ([*raw, *o, "--processed-dir", str(tmp_path / "o" / "processed")], "contains the other folder of the run"),
+        ([*raw, "--output-dir", str(ROOT.parent), *p], "contains the repository"),
+        ([*raw, "--output-dir", str(ROOT), *p], "is the repository"),
+        ([*raw, "--processed-dir", str(ROOT / "notebooks"), *o], "is the notebooks folder"),
+        ([*raw, "--output-dir", str(tmp_path / "home"), *p], "is the home folder"),
+        ([*raw, "--output-dir", str(tmp_path / "mine"), *p], "is a folder with other content"),
+    ]
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for args, words in cases:  # in this process: the refusal comes before anything is imported or run
+        assert cli.main(["run", *args]) == 64, words
+        err = capsys.readouterr().err
+        assert words in err and "Nothing was run or changed" in err, (words, err)
+        assert len(err.strip().splitlines()) == 1, words
+    assert tree_hashes(tmp_path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "home", "mine"]
+
+
+PROBE = '''import json, os, pathlib, time
+out, proc = pathlib.Path(output_dir), pathlib.Path(processed_dir)
+(proc / "cleaning_log.txt").write_text("probe " + os.environ.get("PROBE_VALUE", ""))
+(out / "tables" / "probe.json").write_text(json.dumps({"value": os.environ.get("PROBE_VALUE", ""),
+    "password_seen": "BNKPI_SMTP_PASSWORD" in os.environ}))
+if os.environ.get("PROBE_BYTES"):
+    (out / "big.bin").write_bytes(b"0" * int(os.environ["PROBE_BYTES"]))
+if os.environ.get("PROBE_FLAG"):
+    pathlib.Path(os.environ["PROBE_FLAG"]).write_text(str(os.getpid()))
+time.sleep(float(os.environ.get("PROBE_SLEEP", "0")))'''
+
+
+@pytest.fixture
+def probe_notebooks(tmp_path):
+    """A one-notebook suite (seconds, not a minute) whose cell writes a table, can fill a disk or wait to be killed."""
+    folder = tmp_path / "probe_notebooks"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "bnkpi", "display_name": "Python (bnkpi)", "language": "python"}
+    params = nbformat.v4.new_code_cell('raw_dir = ""\nprocessed_dir = ""\noutput_dir = ""\nlang = "vi"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(PROBE)]
+    nbformat.write(nb, folder / "01_probe.ipynb")
+    return folder
+
+
+def start_probe_run(folder: Path, notebooks: Path, new_session: bool = False, **env: str) -> subprocess.Popen:
+    environment = {**{k: v for k, v in os.environ.items() if k != "BNKPI_SMTP_PASSWORD"}, **env}
+    return subprocess.Popen(BNKPI + ["run", "--notebook-dir", str(notebooks), "--output-dir", str(folder / "out"),
+                                     "--processed-dir", str(folder / "proc")],
+                            cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=new_session)
+
+
+def probe_run(folder: Path, notebooks: Path, **env: str) -> tuple[int, str, str]:
+    process = start_probe_run(folder, notebooks, **env)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, out, err
+
+
+def wait_for(path: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
+
+
+def live_processes_of(run_id: str) -> list[int]:
+    """Independent of the runner's code: live (non-zombie) processes started with BNKPI_RUN_ID=run_id."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if f"BNKPI_RUN_ID={run_id}".encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def published(folder: Path) -> tuple[str, str]:
+    return os.readlink(folder / "out"), os.readlink(folder / "proc")
+
+
+def probe_value(folder: Path) -> str:
+    return json.loads((folder / "out" / "tables" / "probe.json").read_text())["value"]
+
+
+def test_kills_and_signals_leave_the_last_good_run_readable_and_nothing_behind(tmp_path, probe_notebooks):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    # 1. a good run under cron conditions: HOME not writable, the password in the environment -> quiet, exit 0
+    code, out, err = probe_run(folder, probe_notebooks, PROBE_VALUE="first", HOME="/proc/no-such-home",
+                               BNKPI_SMTP_PASSWORD=SMTP_PASSWORD)
+    assert (code, out, err) == (0, "", "")
+    first = published(folder)
+    assert first[0].rsplit("/", 1)[1] == first[1].rsplit("/", 1)[1]  # one run id for the pair
+    assert probe_value(folder) == "first"
+    assert json.loads((folder / "out" / "tables" / "probe.json").read_text())["password_seen"] is False
+
+    # 2. SIGKILL while the notebook runs; meanwhile no process of the run carries the password
+    flag = tmp_path / "flag2"
+    run2 = start_probe_run(folder, probe_notebooks, PROBE_VALUE="second", PROBE_SLEEP="60", PROBE_FLAG=str(flag),
+                           BNKPI_SMTP_PASSWORD=SMTP_PASSWORD)
+    wait_for(flag)
+    killed_id = next(p.name for p in (folder / ".out.runs").iterdir() if p.name.startswith(".staging-"))[9:]
+    kernel_pid = int(flag.read_text())
+    assert kernel_pid in live_processes_of(killed_id)
+    assert b"BNKPI_SMTP_PASSWORD" not in (Path("/proc") / str(kernel_pid) / "environ").read_bytes()
+    workers_and_kernels = live_processes_of(killed_id)
+    assert len(workers_and_kernels) >= 2  # the pool worker and the kernel
+    for pid in workers_and_kernels:  # the runner itself talks SMTP; nothing it starts has the password
+        assert SMTP_PASSWORD.encode() not in (Path("/proc") / str(pid) / "environ").read_bytes()
+    run2.kill()
+    run2.wait()
+    assert published(folder) == first and probe_value(folder) == "first"
+    deadline = time.monotonic() + 5  # workers die with the runner, kernels when their worker has gone
+    while live_processes_of(killed_id) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not live_processes_of(killed_id)
+
+    # 3. SIGKILL between the processed and the output switch (a test hook pauses there)
+    flag = tmp_path / "flag3"
+    run3 = start_probe_run(folder, probe_notebooks, PROBE_VALUE="third", BNKPI_TEST_PAUSE=f"between-switches:{flag}")
+    wait_for(flag)
+    assert probe_value(folder) == "first"  # the outputs still show the last complete run
+    assert published(folder)[1] != first[1]  # processed already switched: the pair disagrees
+    run3.kill()
+    run3.wait()
+
+    # 4. SIGTERM while the notebook runs: exit 143, one paragraph, its processes ended, its staging removed
+    flag = tmp_path / "flag4"
+    run4 = start_probe_run(folder, probe_notebooks, PROBE_VALUE="fourth", PROBE_SLEEP="60", PROBE_FLAG=str(flag))
+    wait_for(flag)
+    term_id = next(p.name for p in (folder / ".out.runs").iterdir() if p.name.startswith(".staging-"))[9:]
+    # (run 4 first finished run 3's publish and ended what run 2 left)
+    assert not live_processes_of(killed_id)
+    third = published(folder)
+    assert third[0].rsplit("/", 1)[1] == third[1].rsplit("/", 1)[1] and probe_value(folder) == "third"
+    # a second run into another output folder but the same processed folder cannot start meanwhile
+    other = subprocess.run(BNKPI + ["run", "--notebook-dir", str(probe_notebooks), "--output-dir",
+                                    str(tmp_path / "other_out"), "--processed-dir", str(folder / "proc")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert other.returncode == 3 and "Another bnkpi run is in progress" in other.stderr
+    assert not (tmp_path / "other_out").exists()
+    run4.send_signal(signal.SIGTERM)
+    out, err = run4.communicate(timeout=30)
+    assert run4.returncode == 143
+    assert "stopped by SIGTERM" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not live_processes_of(term_id)
+    assert not [p for p in (folder / ".out.runs").iterdir() if p.name.startswith(".")]
+    assert published(folder) == third
+
+    # 4b. Ctrl-C in a terminal: SIGINT to the whole process group -> exit 130, the same clean end
+    flag = tmp_path / "flag4b"
+    run4b = start_probe_run(folder, probe_notebooks, PROBE_SLEEP="60", PROBE_FLAG=str(flag), new_session=True)
+    wait_for(flag)
+    int_id = next(p.name for p in (folder / ".out.runs").iterdir() if p.name.startswith(".staging-"))[9:]
+    os.killpg(run4b.pid, signal.SIGINT)
+    out, err = run4b.communicate(timeout=30)
+    assert run4b.returncode == 130 and "stopped by SIGINT" in err and len(err.strip().splitlines()) == 1
+    assert not live_processes_of(int_id) and published(folder) == third
+
+    # 5. the next run succeeds and leaves only the pair, its runs (at most 3 each) and the locks; a reader
+    # polling the outputs throughout always finds a complete table, the old one and then the new one
+    seen, stop = [], threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(probe_value(folder))
+            except (OSError, ValueError) as exc:
+                seen.append(f"unreadable: {exc}")
+            stop.wait(0.002)
+
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    try:
+        code, out, err = probe_run(folder, probe_notebooks, PROBE_VALUE="fifth")
+    finally:
+        stop.set()
+        watcher.join()
+    assert (code, err) == (0, "")
+    assert set(seen) == {"third", "fifth"} and seen[0] == "third" and seen[-1] == "fifth"
+    assert seen.index("fifth") > len(seen) - 1 - seen[::-1].index("third")  # no flip back
+    assert probe_value(folder) == "fifth" and (folder / "proc" / "cleaning_log.txt").read_text() == "probe fifth"
+    assert sorted(p.name for p in folder.iterdir()) == [".out.lock", ".out.runs", ".proc.lock", ".proc.runs",
+                                                        "out", "proc"]
+    for runs in (folder / ".out.runs", folder / ".proc.runs"):
+        names = sorted(p.name for p in runs.iterdir())
+        assert len(names) == 3 and not [n for n in names if n.startswith(".")]
+    manifest = json.loads((folder / "out" / "manifest.json").read_text())
+    assert manifest["processed"]["run_id"] == manifest["run_id"] == published(folder)[1].rsplit("/", 1)[1]
+    assert manifest["processed"]["tables"]["cleaning_log.txt"] == hashlib.sha256(b"probe fifth").hexdigest()
+
+
+def test_a_run_sharing_the_processed_folder_cannot_publish_while_another_holds_it(tmp_path):
+    processed = tmp_path / "processed"
+    with (tmp_path / ".processed.lock").open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run_bnkpi("run", "--output-dir", str(tmp_path / "other_outputs"), "--processed-dir", str(processed))
+    assert result.returncode == 3 and "Another bnkpi run is in progress" in result.stderr
+    assert not processed.exists() and not (tmp_path / "other_outputs").exists()
+
+
+@contextlib.contextmanager
+def small_disk(folder: Path, size: str, read_only: bool = False):
+    folder.mkdir()
+    options = f"size={size}" + (",ro" if read_only else "")
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_full_and_read_only_disks_end_in_one_paragraph_and_the_next_run_succeeds(tmp_path, probe_notebooks):
+    with small_disk(tmp_path / "disk", "3m", read_only=True) as disk:
+        code, _, err = probe_run(disk, probe_notebooks)
+        assert code == 1 and f"Could not write to {disk}/.out.lock: Read-only file system" in err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+        subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        code, _, err = probe_run(disk, probe_notebooks, PROBE_VALUE="good")
+        assert (code, err) == (0, "") and probe_value(disk) == "good"
+        code, _, err = probe_run(disk, probe_notebooks, PROBE_VALUE="too big", PROBE_BYTES=str(8 * 2**20))
+        assert code == 1 and "No space left on device" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+        assert probe_value(disk) == "good"
+        assert not [p for p in (disk / ".out.runs").iterdir() if p.name.startswith(".")]
+        code, _, err = probe_run(disk, probe_notebooks, PROBE_VALUE="space is back")
+        assert (code, err) == (0, "") and probe_value(disk) == "space is back"

@@ -1,0 +1,110 @@
+"""The analysis parameters a researcher may change, with their defaults taken from the method modules.
+
+One source: each default is the constant (or keyword default) of the function that uses it, so a notebook's
+parameters cell, `bnkpi run --param key=value` and the methods cannot disagree. A notebook declares in its
+``parameters`` cell only the keys it uses; `bnkpi run` passes each notebook the keys it declares and records
+the full set in the manifest.
+"""
+
+from __future__ import annotations
+
+import inspect
+import tomllib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from . import pii, targets, tfp
+
+
+def _default_of(function: Callable, name: str):
+    """The keyword default of ``function``: for values the method modules keep only there (δ, draws, seed)."""
+    return inspect.signature(function).parameters[name].default
+
+
+DEFAULTS: dict[str, object] = {
+    "region": _default_of(targets.assess, "region"),
+    "alpha": tfp.DEFAULT_ALPHA,
+    "delta": _default_of(tfp.growth_accounting, "delta"),
+    "growth_guard": tfp.GROWTH_GUARD_PCT,
+    "mc_draws": _default_of(pii.monte_carlo_ranks, "n_draws"),
+    "mc_seed": _default_of(pii.monte_carlo_ranks, "seed"),
+}
+
+DESCRIPTIONS = {
+    "region": "province analysed (official name with diacritics)",
+    "alpha": "capital share α of the growth accounting (0 < α < 1)",
+    "delta": "depreciation rate δ of the perpetual inventory (0 < δ < 1)",
+    "growth_guard": "near-zero GDP growth guard in log points: no TFP share below it",
+    "mc_draws": "Monte Carlo draws for the PII rank uncertainty",
+    "mc_seed": "random seed of the Monte Carlo draws",
+}
+
+_CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "region": (lambda v: bool(str(v).strip()), "must not be empty"),
+    "alpha": (lambda v: 0 < v < 1, "must be between 0 and 1"),
+    "delta": (lambda v: 0 < v < 1, "must be between 0 and 1"),
+    "growth_guard": (lambda v: v >= 0, "must be 0 or more"),
+    "mc_draws": (lambda v: 1 <= v <= 1_000_000, "must be between 1 and 1 000 000"),
+    "mc_seed": (lambda v: v >= 0, "must be 0 or more"),
+}
+
+
+class ParameterError(ValueError):
+    """An unknown key or a value of the wrong type or range (a usage error: exit 64)."""
+
+
+def convert(key: str, value: object) -> object:
+    """``value`` (text from the command line, or a TOML value) as the type of the default, range-checked."""
+    if key not in DEFAULTS:
+        raise ParameterError(f"unknown parameter {key!r}; known: {', '.join(DEFAULTS)}")
+    kind = type(DEFAULTS[key])
+    try:
+        if kind is int and (isinstance(value, float) or isinstance(value, bool)):
+            raise ValueError
+        converted = kind(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"parameter {key}: {value!r} is not a {kind.__name__}") from None
+    ok, requirement = _CHECKS[key]
+    if not ok(converted):
+        raise ParameterError(f"parameter {key}: {converted!r} {requirement}")
+    return converted
+
+
+def parse_assignments(assignments: Iterable[str]) -> dict[str, object]:
+    """``["alpha=0.35", "region=Bắc Ninh"]`` → converted values."""
+    values = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParameterError(f"--param {item!r}: expected key=value")
+        values[key.strip()] = convert(key.strip(), value)
+    return values
+
+
+def read_toml(path: Path) -> dict[str, object]:
+    """A parameters file: ``key = value`` lines at the top level (or under ``[parameters]``)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ParameterError(f"cannot read the parameters file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ParameterError(f"{path}: not valid TOML: {exc}") from None
+    data = data.get("parameters", data)
+    return {key: convert(key, value) for key, value in data.items()}
+
+
+def resolve(overrides: dict[str, object] | None = None) -> dict[str, object]:
+    """The full set of values a run uses: the defaults with the given (already converted) overrides."""
+    return {**DEFAULTS, **(overrides or {})}
+
+
+def declared(notebook: Path) -> list[str]:
+    """The analysis parameters a notebook's ``parameters`` cell declares (read by papermill, no kernel)."""
+    import papermill as pm
+
+    return [name for name in pm.inspect_notebook(str(notebook)) if name in DEFAULTS]
+
+
+def for_notebook(notebook: Path, values: dict[str, object]) -> dict[str, object]:
+    """The values a run passes to one notebook: only the keys it declares (papermill warns about the others)."""
+    return {name: values[name] for name in declared(notebook)}
