@@ -241,7 +241,10 @@ def test_shipped_assessment_read_back(good_run):
     assert a.loc["KH20-16", "status"] == "insufficient_data"  # old Bắc Ninh's PCI only (was off_track)
     for target_id in [f"KH279-P{i}" for i in range(1, 8)] + ["KH279-PII-2025"]:
         assert a.loc[target_id, "status"] == "not_comparable"  # 63-unit targets, 34-unit values
-    assert (a["status"] == "achieved").sum() == 3  # was 10, 7 of them across the change of scale
+    # was 10, 7 of them across the change of scale; + KH20-44 (paperless hospitals: 100 % in 2025, merged province,
+    # a public value of November 2026)
+    assert (a["status"] == "achieved").sum() == 4
+    assert a.loc["KH20-44", "status"] == "achieved" and a.loc["KH20-44", "latest_source"].startswith("https://vjs.")
     assert a.loc["KH20-28", "partial_year"] == "2025: 10/12"
     assert "QD123-2.2c" not in a.index  # superseded by KH20-10
     history = pd.read_csv(tables / "targets_history.csv")
