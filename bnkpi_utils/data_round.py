@@ -1,4 +1,4 @@
-"""The quarterly data round (DESIGN.md, "The quarterly data round — contract").
+"""The quarterly data round (docs/contracts.md, "The quarterly data round — contract").
 
 ``bnkpi request`` writes one workbook per responsible agency (``write_requests``); the agencies return them and
 the department saves them unchanged in ``RAW/reports/YYYY-QN/``; ``bnkpi validate`` checks them
@@ -44,7 +44,7 @@ REGION_LABELS = {"Bắc Ninh": ("Bắc Ninh", MERGED), "Bắc Ninh (cũ)": ("B�
 DEPARTMENT = "Sở KH&CN"  # also collects the targets that no document assigns to an agency
 STATISTICS_OFFICE = "Thống kê tỉnh Bắc Ninh"
 UNASSIGNED_NOTE = "Chỉ tiêu chưa giao cơ quan chủ trì: Sở KH&CN tổng hợp"
-# The series the TFP needs (growth accounting, DESIGN.md "Methods"), asked of the statistics office.
+# The series the TFP needs (growth accounting, docs/contracts.md "Methods"), asked of the statistics office.
 TFP_SERIES = (
     ("grdp_const", "billion VND, 2010 prices", "Tổng sản phẩm trên địa bàn (GRDP) theo giá so sánh 2010"),
     ("employment", "thousand persons", "Lao động từ 15 tuổi trở lên đang làm việc (bình quân năm)"),
