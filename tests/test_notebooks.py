@@ -292,3 +292,13 @@ def test_user_facing_files_point_only_inside_the_repository():
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                  if "../shared" in line or "DESIGN.md" in line]
     assert not offending, f"references to a file outside the repository: {offending}"
+
+
+def test_tfp_share_legend_states_the_alpha_of_the_bars():
+    """A researcher's α = 0.35 must not be drawn under a legend saying the default 0.43."""
+    periods = pd.DataFrame({"period_start": [2011, 2016], "period_end": [2015, 2020], "tfp_share_pct": [41.0, 50.0],
+                            "years_with_data": ["2011–2015", "2016–2019"], "alpha": [0.35, 0.35],
+                            "published_share_pct": [33.58, np.nan]})
+    band = pd.DataFrame({"period_start": [2011], "period_end": [2015], "tfp_share_pct": [30.0]})
+    legend = [t.get_text() for t in charts.tfp_shares(periods, band, {}, "vi").axes[0].get_legend().get_texts()]
+    assert "Ước tính (α = 0,35)" in legend and not any("0,43" in text for text in legend)
