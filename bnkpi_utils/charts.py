@@ -160,8 +160,9 @@ def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, flo
     periods = periods.sort_values("period_start").reset_index(drop=True)
     labels = list(periods["years_with_data"])
     x = np.arange(len(periods))
-    ax.bar(x, periods["tfp_share_pct"], color=BLUE, width=0.6,
-           label="Ước tính (α = 0,43)" if lang != "en" else "Estimate (α = 0.43)")
+    alphas = periods["alpha"].dropna().unique() if "alpha" in periods else []
+    used = f" (α = {label(float(alphas[0]), 2, lang)})" if len(alphas) == 1 else ""  # the α of the bars, not a default
+    ax.bar(x, periods["tfp_share_pct"], color=BLUE, width=0.6, label=("Ước tính" if lang != "en" else "Estimate") + used)
     for i, row in periods.iterrows():
         b = band[(band["period_start"] == row["period_start"]) & (band["period_end"] == row["period_end"])]
         if len(b):

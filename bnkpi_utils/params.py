@@ -17,14 +17,14 @@ from . import pii, targets, tfp
 
 
 def _default_of(function: Callable, name: str):
-    """The keyword default of ``function``: for values the method modules keep only there (δ, draws, seed)."""
+    """The keyword default of ``function``: for values the method modules keep only there (draws, seed)."""
     return inspect.signature(function).parameters[name].default
 
 
 DEFAULTS: dict[str, object] = {
     "region": _default_of(targets.assess, "region"),
     "alpha": tfp.DEFAULT_ALPHA,
-    "delta": _default_of(tfp.growth_accounting, "delta"),
+    "delta": tfp.DEFAULT_DELTA,
     "growth_guard": tfp.GROWTH_GUARD_PCT,
     "mc_draws": _default_of(pii.monte_carlo_ranks, "n_draws"),
     "mc_seed": _default_of(pii.monte_carlo_ranks, "seed"),

@@ -7,7 +7,7 @@ least 4.5:1 (WCAG AA for 12-px text).
 
 from __future__ import annotations
 
-# The DESIGN contract's status set, in the order a reader scans it: good, lagging, missed, unjudgeable.
+# The contract's status set (docs/contracts.md), in the order a reader scans it: good, lagging, missed, unjudgeable.
 STATUSES = ("achieved", "on_track", "at_risk", "off_track", "not_achieved", "not_comparable", "insufficient_data")
 
 LABELS = {

@@ -69,7 +69,7 @@ def test_no_hard_coded_weakest_pillar():
 def test_defaults_are_the_method_modules_values():
     assert params.DEFAULTS["alpha"] == tfp.DEFAULT_ALPHA == 0.43
     assert params.DEFAULTS["growth_guard"] == tfp.GROWTH_GUARD_PCT
-    assert params.DEFAULTS["delta"] == 0.05 and params.DEFAULTS["region"] == "Bắc Ninh"
+    assert params.DEFAULTS["delta"] == tfp.DEFAULT_DELTA == 0.05 and params.DEFAULTS["region"] == "Bắc Ninh"
     assert (params.DEFAULTS["mc_draws"], params.DEFAULTS["mc_seed"]) == (10_000, 2030)
     assert set(params.DESCRIPTIONS) == set(params.DEFAULTS)
 
@@ -93,7 +93,9 @@ def test_parameters_are_converted_and_checked(tmp_path):
 def test_each_notebook_gets_only_what_it_declares():
     values = params.resolve({"alpha": 0.35})
     assert params.for_notebook(ROOT / "notebooks" / "04_targets.ipynb", values) == {
-        "region": "Bắc Ninh", "alpha": 0.35, "delta": 0.05}
+        "region": "Bắc Ninh", "alpha": 0.35, "delta": 0.05, "growth_guard": 0.5}
+    assert params.for_notebook(ROOT / "notebooks" / "03_tfp.ipynb", values) == {
+        "alpha": 0.35, "delta": 0.05, "growth_guard": 0.5}
     assert "alpha" not in params.for_notebook(ROOT / "notebooks" / "02_pii.ipynb", values)
 
 
@@ -131,7 +133,8 @@ def test_manifest_records_the_analysis_parameters(good_run):
     manifest = json.loads((good_run["output"] / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["parameters"]["analysis"] == params.DEFAULTS
     by_name = {n["notebook"]: n for n in manifest["notebooks"]}
-    assert by_name["04_targets.ipynb"]["parameters"] == ["region", "alpha", "delta"]
+    assert by_name["04_targets.ipynb"]["parameters"] == ["region", "alpha", "delta", "growth_guard"]
+    assert by_name["03_tfp.ipynb"]["parameters"] == ["alpha", "delta", "growth_guard"]
 
 
 def test_alpha_reaches_notebook_04_and_its_labels(good_run, tmp_path):
@@ -265,8 +268,10 @@ def test_pyproject_and_environment_list_the_same_packages():
 
     environment = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     assert environment["channels"] == ["conda-forge"]
-    conda = _requirements(d for d in environment["dependencies"]
-                          if isinstance(d, str) and d != "pip" and not d.startswith("python="))
+    from_pip = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    conda = _requirements([d for d in environment["dependencies"]
+                           if isinstance(d, str) and d != "pip" and not d.startswith("python=")]
+                          + [d for d in from_pip if d != "-e ."])
     expected = {CONDA_NAMES.get(name, name): bound for name, bound in wanted.items()}
     assert conda == expected
 
@@ -287,3 +292,13 @@ def test_user_facing_files_point_only_inside_the_repository():
                  for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                  if "../shared" in line or "DESIGN.md" in line]
     assert not offending, f"references to a file outside the repository: {offending}"
+
+
+def test_tfp_share_legend_states_the_alpha_of_the_bars():
+    """A researcher's α = 0.35 must not be drawn under a legend saying the default 0.43."""
+    periods = pd.DataFrame({"period_start": [2011, 2016], "period_end": [2015, 2020], "tfp_share_pct": [41.0, 50.0],
+                            "years_with_data": ["2011–2015", "2016–2019"], "alpha": [0.35, 0.35],
+                            "published_share_pct": [33.58, np.nan]})
+    band = pd.DataFrame({"period_start": [2011], "period_end": [2015], "tfp_share_pct": [30.0]})
+    legend = [t.get_text() for t in charts.tfp_shares(periods, band, {}, "vi").axes[0].get_legend().get_texts()]
+    assert "Ước tính (α = 0,35)" in legend and not any("0,43" in text for text in legend)
