@@ -36,12 +36,13 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-EPILOG = """exit codes: 0 success; 1 a notebook failed (or no brief to send); 2 the raw data have problems;
-3 another run holds the lock; 4 sending the brief failed; 64 the command line is wrong.
+EPILOG = """exit codes: 0 success; 1 a notebook failed, a folder could not be written (or no brief to send);
+2 the raw data have problems; 3 another run holds the lock; 4 sending the brief failed; 64 the command line is
+wrong (also a refused folder or address); 130/143 stopped by SIGINT/SIGTERM.
 examples:
   bnkpi validate
   bnkpi run --lang all --param alpha=0.35
-  bnkpi send --to lanhdao@example.vn --smtp-host mail.example.vn --starttls --user so-khcn"""
+  bnkpi send --to lanhdao@example.vn --smtp-host mail.example.vn --starttls --user so-khcn --from bnkpi@example.vn"""
 
 PARAM_HELP = "; ".join(f"{key} (default {value}): {params.DESCRIPTIONS[key]}" for key, value in params.DEFAULTS.items())
 
