@@ -54,6 +54,7 @@ AGENCY_EN = {
     "Ngân hàng Nhà nước chi nhánh Khu vực 12": "State Bank of Vietnam, Region 12 branch",
     "Sở Y tế": "Department of Health",
     "Sở Giáo dục và Đào tạo": "Department of Education and Training",
+    "Thống kê tỉnh Bắc Ninh": "Bắc Ninh Provincial Statistics Office",
     "UBND tỉnh": "Provincial People's Committee",
     "Thống kê tỉnh": "Provincial Statistics Office",
     NOT_ASSIGNED: "(no agency assigned)",
