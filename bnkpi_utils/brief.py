@@ -53,6 +53,7 @@ AGENCY_EN = {
     "Tỉnh đoàn Bắc Ninh": "Bắc Ninh Provincial Youth Union",
     "Ngân hàng Nhà nước chi nhánh Khu vực 12": "State Bank of Vietnam, Region 12 branch",
     "Sở Y tế": "Department of Health",
+    "Sở Giáo dục và Đào tạo": "Department of Education and Training",
     "UBND tỉnh": "Provincial People's Committee",
     "Thống kê tỉnh": "Provincial Statistics Office",
     NOT_ASSIGNED: "(no agency assigned)",
