@@ -1,6 +1,6 @@
 """The run history: the tables of earlier successful runs, kept across the atomic swap of the output folder.
 
-Contract (docs/contracts.md): ``OUTPUT/history/<run id>/tables/``. Before the notebooks of a run execute, the runner
+Contract (docs/contracts.md, outputs): ``OUTPUT/history/<run id>/tables/``. Before the notebooks of a run execute, the runner
 calls :func:`carry_history` to copy the previous output's history and its tables into the staging folder, so
 the brief can say what changed since the previous brief (:func:`changes`) and the history survives the swap.
 """
