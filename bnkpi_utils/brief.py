@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 
-from . import charts, config, history, status
+from . import charts, config, history, status, tfp
 from .io import read_processed
 from .numbers import format_vi
 from .schema import PILLAR_NAMES_EN, PILLAR_NAMES_VI
@@ -191,6 +191,9 @@ PHRASES = {
         tfp_capital="Với mục tiêu {share}%, vốn chỉ có thể tăng tối đa khoảng {low}–{high}%/năm (lao động tăng "
                     "1%/năm): tăng trưởng phải chủ yếu đến từ hiệu quả, không chủ yếu từ tăng vốn.",
         tfp_no_province="Chưa có chuỗi số liệu vốn và lao động của tỉnh để tự ước tính TFP.",
+        tfp_province="Ước tính của bộ công cụ từ số liệu của tỉnh (hạch toán tăng trưởng, α = {alpha}), giai đoạn "
+                     "{years}: TFP tăng {g_tfp}%/năm, đóng góp {share}% tăng trưởng GRDP ({g_y}%/năm).",
+        chart_tfp_own="Bắc Ninh {years} (ước tính)",
         chart_rank_title="Thứ hạng PII của Bắc Ninh",
         chart_rank_old="Bắc Ninh cũ, thang {n} tỉnh",
         chart_rank_new="Bắc Ninh mới, thang {n} tỉnh",
@@ -268,6 +271,9 @@ PHRASES = {
         tfp_capital="With the {share}% goal, capital could grow at most about {low}–{high}% a year (labour +1% a "
                     "year): growth would have to come mainly from efficiency, not mainly from more capital.",
         tfp_no_province="There are no capital and labour series for the province yet to estimate its own TFP.",
+        tfp_province="The suite's estimate from the province's own series (growth accounting, α = {alpha}), "
+                     "{years}: TFP grew {g_tfp}% a year, {share}% of GRDP growth ({g_y}% a year).",
+        chart_tfp_own="Bắc Ninh {years} (estimate)",
         chart_rank_title="Bắc Ninh's PII rank",
         chart_rank_old="former Bắc Ninh, {n}-province scale",
         chart_rank_new="merged Bắc Ninh, {n}-province scale",
@@ -700,8 +706,19 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
             points.append(P["tfp_capital"].format(share=f(share, 0), low=f(row["max_capital_growth"].min(), 0),
                                                   high=f(row["max_capital_growth"].max(), 0)))
     periods = t.get("tfp_periods")
-    if periods is None or not (periods["region"] == PROVINCE).any():
+    own_regions = (PROVINCE, PROVINCE + tfp.MERGED_SUFFIX)  # the merged province's series carries the suffix
+    own_tfp = pd.DataFrame() if periods is None else periods[
+        periods["region"].isin(own_regions) & (periods["method"] == "cobb_douglas") & periods["tfp_share_pct"].notna()]
+    if own_tfp.empty:
         points.append(P["tfp_no_province"])
+    else:
+        latest = own_tfp.sort_values(["period_end", "period_start"]).iloc[-1]
+        years = f"{int(latest['period_start'])}–{int(latest['period_end'])}"
+        points.append(P["tfp_province"].format(years=years, share=f(latest["tfp_share_pct"], 1),
+                                               g_tfp=f(latest["g_tfp"]), g_y=f(latest["g_y"]),
+                                               alpha=f(latest["alpha"], 2)))
+        bars.append(dict(label=P["chart_tfp_own"].format(years=years), value=float(latest["tfp_share_pct"]),
+                         kind="provincial"))
     national = []
     if periods is not None and len(periods):
         share_col = "tfp_share_excl_breaks_pct" if "tfp_share_excl_breaks_pct" in periods else "tfp_share_pct"

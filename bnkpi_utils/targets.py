@@ -591,10 +591,10 @@ def _assess_period_mean(t: pd.Series, row: dict, kpi: pd.DataFrame, macro: pd.Da
                   if tfp_yearly is not None and len(tfp_yearly) else pd.DataFrame())
         if yearly.empty:
             row["method"] = "no_data"
-            row["note_vi"] = ("Chưa tính được TFP của tỉnh: thiếu chuỗi lao động và vốn đầu tư theo năm (điền mẫu niên giám "
-                              "data/raw/templates/yearbook_template.xlsx).")
+            row["note_vi"] = ("Chưa tính được TFP của tỉnh: thiếu chuỗi lao động và vốn đầu tư theo năm "
+                              "(Thống kê tỉnh cung cấp qua đợt thu thập số liệu hằng quý).")
             row["note_en"] = ("The province's TFP cannot be computed: no yearly employment and investment series "
-                              "(fill the yearbook template data/raw/templates/yearbook_template.xlsx).")
+                              "(the statistics office provides them through the quarterly data round).")
             return row
         inside = yearly[yearly["year"].between(start, end)]
         before = yearly[yearly["year"] < start]

@@ -493,3 +493,21 @@ def test_chart_font_check_can_fail():
     ax.text(0, 0, "tiny", fontsize=5)
     assert charts.min_font_px(fig) == pytest.approx(5 * charts.BRIEF_DPI / 72)
     __import__("matplotlib.pyplot").pyplot.close(fig)
+
+
+def test_brief_shows_the_provinces_own_tfp_once_computed(good_run, tmp_path):
+    """Issue 9: when the statistics office's series give the merged province's TFP, the brief states it (with the
+    numbers of tfp_periods.csv) and no longer says the series are missing."""
+    output = tmp_path / "outputs"
+    shutil.copytree(good_run["output"], output)
+    periods = pd.read_csv(output / "tables" / "tfp_periods.csv")
+    own = dict.fromkeys(periods.columns)
+    own.update(region="Bắc Ninh (sau sáp nhập)", period_start=2021, period_end=2025, method="cobb_douglas",
+               alpha=0.43, g_y=7.70, g_tfp=3.20, tfp_share_pct=41.558)  # 3,20 / 7,70 = 41,56 %
+    pd.concat([periods, pd.DataFrame([own])]).to_csv(output / "tables" / "tfp_periods.csv", index=False)
+    vi = brief.build_context(output, "vi", today=TODAY)
+    en = brief.build_context(output, "en", today=TODAY)
+    vi_text, en_text = " ".join(vi["tfp_points"]), " ".join(en["tfp_points"])
+    assert "2021–2025: TFP tăng 3,20%/năm, đóng góp 41,6% tăng trưởng GRDP (7,70%/năm)" in vi_text
+    assert "Chưa có chuỗi số liệu vốn và lao động" not in vi_text
+    assert "2021–2025: TFP grew 3.20% a year, 41.6% of GRDP growth (7.70% a year)" in en_text

@@ -1,8 +1,10 @@
-"""Provenance script: how data/raw was built from ../shared (research notes, PWT 10.0 rows, the four documents).
+"""Provenance script: how data/raw was built from the department's research folder (research notes with their URLs,
+PWT 10.0 rows, the four documents), which is kept outside the repository.
 
 Run once by a developer (``python tools/build_raw_data.py``); the CSV files it writes are committed and are
 the product's raw data. It is kept so that every row in data/raw can be traced to the research file or
-document line it came from. The suite itself never runs it and never needs ../shared.
+document line it came from. The suite itself never runs it and never needs that folder. Its location comes from
+the environment variable BNKPI_SOURCES (default: a folder named `shared` beside the repository).
 
 Only values marked [S] (read in the cited source) are taken; [I] and [?] values are left out.
 """
@@ -10,11 +12,12 @@ Only values marked [S] (read in the cited source) are taken; [I] and [?] values 
 from __future__ import annotations
 
 import csv
+import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("BNKPI_SOURCES", ROOT.parent / "shared"))
 RAW = ROOT / "data" / "raw"
 
 PWT_CITATION = (
@@ -408,7 +411,7 @@ def build_public_actuals(held: list[dict]) -> tuple[list[dict], list[str]]:
 
 def main() -> int:
     if not SHARED.exists():
-        print(f"{SHARED} not found: this script needs ../shared beside the repository", file=sys.stderr)
+        print(f"{SHARED} not found: set BNKPI_SOURCES to the research folder", file=sys.stderr)
         return 1
     RAW.mkdir(parents=True, exist_ok=True)
     write_csv("pii_scores.csv", ["edition", "province", "component", "score", "rank", "n_units", "source", "note"],
