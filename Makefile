@@ -57,8 +57,10 @@ validate: $(STAMP)
 	$(BIN)/bnkpi validate
 
 # The unit and end-to-end tests, then every notebook through nbval (see [tool.pytest.ini_options]).
+# Two workers (the machine's two cores); loadscope keeps each notebook's nbval cells and each test module's
+# fixtures in one worker. Plain `pytest` (one process) runs the same suite.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 # JupyterLab for researchers (not needed by `make run`/`make test`): serves the repository root (notebooks,
 # outputs, outputs_scratch, data) and opens notebooks/. Installs once (stamp), so later starts work offline.

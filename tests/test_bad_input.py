@@ -182,6 +182,9 @@ def test_shipped_raw_data_are_valid():
     assert result.stdout.strip() == ""  # quiet when not a terminal
 
 
+RUN_CHECKED = (plant_missing_column, plant_not_utf8, plant_error_in_xlsx, plant_conflicting_duplicate)
+
+
 @pytest.mark.parametrize("plant", PLANTS, ids=[p.__name__.removeprefix("plant_") for p in PLANTS])
 def test_planted_problem_is_reported_and_run_changes_nothing(plant, raw_copy, good_run, tmp_path):
     prefix, words = plant(raw_copy)
@@ -191,6 +194,8 @@ def test_planted_problem_is_reported_and_run_changes_nothing(plant, raw_copy, go
     matching = [line for line in result.stdout.splitlines() if line.startswith(prefix)]
     assert matching, f"no line starting {prefix!r} in:\n{result.stdout}"
     assert any(words in line for line in matching), matching
+    if plant not in RUN_CHECKED:  # `bnkpi run` validates with the same code: a few kinds show it stops and keeps
+        return                    # the previous outputs (each extra run costs seconds and tests nothing new)
 
     previous = tmp_path / "previous"
     before = copy_previous(good_run, previous)
