@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import data_round, provinces
+from . import data_round, harmonise, provinces
 from .io import write_table
 from .schema import ADDITIVE_INDICATORS, DEFAULT_VINTAGE, VINTAGE_RANK
 from .validate import ValidationResult, blank
@@ -335,6 +335,7 @@ def clean_all(validated: ValidationResult) -> CleanResult:
     macro_vintages = macro_all.sort_values(["region", "indicator", "year_start", "year_end", "territory"])
     mergers = _drop_bookkeeping(t["province_mergers_2025"])
     kpi, kpi_vintages = join_reports(build_kpi(t["kpi_actuals"], pii, macro), reports, log)
+    kpi, kpi_vintages = harmonise.merged_back_series(kpi, kpi_vintages, macro, t["targets"], log)
     result.tables = {
         "pii_scores": pii,
         "macro": macro,

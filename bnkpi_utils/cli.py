@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     request.add_argument("--output-dir", type=Path, default=config.OUTPUT_DIR,
                          help="writes OUTPUT/requests/PERIOD/<agency>.xlsx (default: outputs)")
     request.add_argument("--agency", help="only this agency's workbook (name as in targets.csv, or its file name)")
+    request.add_argument("--due", help="the return deadline, YYYY-MM-DD (shown in the guide as dd/mm/yyyy)")
+    request.add_argument("--contact", help="who to contact about the workbook (name, phone, e-mail), shown in the guide")
 
     validate = sub.add_parser("validate", help="check the raw data and list every problem")
     validate.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
@@ -194,6 +196,7 @@ def cmd_request(args: argparse.Namespace) -> int:
 
     try:
         data_round.check_period(args.period)
+        data_round.check_due(args.due)
     except data_round.RoundError as exc:
         print(f"bnkpi request: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -207,7 +210,8 @@ def cmd_request(args: argparse.Namespace) -> int:
     tables = clean.clean_all(validated).tables
     try:
         paths = data_round.write_requests(tables["targets"], tables["kpi_actuals"], args.period, args.output_dir,
-                                          agency=args.agency)
+                                          agency=args.agency, macro=tables["macro"], due=args.due,
+                                          contact=args.contact)
     except data_round.RoundError as exc:
         print(f"bnkpi request: {exc}", file=sys.stderr)
         return EXIT_USAGE

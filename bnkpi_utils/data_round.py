@@ -52,6 +52,13 @@ TFP_SERIES = (
     ("investment_current", "billion VND", "Vốn đầu tư thực hiện trên địa bàn theo giá hiện hành"),
 )
 TFP_UNITS = {indicator: unit for indicator, unit, _ in TFP_SERIES}
+# The weights of the ``weighted`` harmonisation rule (bnkpi_utils/harmonise.py), asked for the old provinces.
+WEIGHT_SERIES = (
+    ("population_avg", "persons", "Dân số trung bình (người) — trọng số để ghép số liệu hai tỉnh cũ"),
+    ("grdp_current", "billion VND", "Tổng sản phẩm trên địa bàn (GRDP) theo giá hiện hành — trọng số để ghép số liệu"),
+)
+WEIGHT_UNITS = {indicator: unit for indicator, unit, _ in WEIGHT_SERIES}
+STATISTICS_UNITS = {**TFP_UNITS, **WEIGHT_UNITS}  # the statistics office's series: macro rows, kind actual
 # Targets stated as a growth rate or an increase over a base year are computed from a yearly count: the round
 # asks for the count (the base series), in this unit.
 _DERIVED = re.compile(r"^(?P<base>.+?)_(?:growth_pct|increase_since_(?P<year>\d{4}))$")
@@ -77,6 +84,17 @@ def check_period(period: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def check_due(due: str | None) -> None:
+    if due is None:
+        return
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(str(due).strip())
+    except ValueError:
+        raise RoundError(f"the deadline must be a date YYYY-MM-DD (e.g. 2027-01-15), not {due!r}") from None
+
+
 def slug(agency: str) -> str:
     """An ASCII file name for an agency: ``Sở KH&CN`` → ``so-khcn`` (safe in e-mail, zip files and on Windows)."""
     text = unicodedata.normalize("NFD", agency.replace("đ", "d").replace("Đ", "D"))
@@ -93,37 +111,86 @@ def base_indicator(indicator: str) -> str | None:
 # --------------------------------------------------------------------------------------------- requests
 
 
-def _held(kpi: pd.DataFrame | None, indicator: str, year: int, unit: str) -> tuple[object, str]:
-    """The value the department holds for Bắc Ninh (actual first), with its source and territory."""
+def _held(kpi: pd.DataFrame | None, indicator: str, year: int, unit: str, region: str = "Bắc Ninh",
+          territory: str | None = None) -> tuple[object, str]:
+    """The value the department holds for this territory (actual first), with its source; a value of another
+    territory is never shown beside a row (copying it would be a territory error nothing detects)."""
     if kpi is None or kpi.empty:
         return None, ""
-    rows = kpi[(kpi["indicator"] == indicator) & (kpi["region"] == "Bắc Ninh") & (kpi["year"] == year)]
+    rows = kpi[(kpi["indicator"] == indicator) & (kpi["region"] == region) & (kpi["year"] == year)]
+    territory = territory or provinces.default_territory(region, year)
+    if "territory" in rows.columns:
+        given = rows["territory"].fillna("").astype(str)
+        rows = rows[[(t or provinces.default_territory(region, year)) == territory for t in given]]
+    if "derived_rule" in rows.columns:
+        rows = rows[rows["derived_rule"].fillna("") == ""]  # a value built by the suite is not the agency's
     if rows.empty:
         return None, ""
     rows = rows.assign(_order=rows["kind"].map({k: i for i, k in enumerate(KINDS)})).sort_values("_order")
     row = rows.iloc[0]
-    territory = row.get("territory") or provinces.default_territory("Bắc Ninh", year)
-    where = "Bắc Ninh cũ" if territory == OLD else "Bắc Ninh mới"
     other_unit = f", đơn vị {row['unit']}" if str(row["unit"]).strip() != unit else ""
-    return float(row["value"]), f"{row['source']} [{KIND_WORDS_VI[row['kind']]}, {where}{other_unit}]"
+    return float(row["value"]), f"{row['source']} [{KIND_WORDS_VI[row['kind']]}{other_unit}]"
 
 
-def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str) -> pd.DataFrame:
-    """Every value asked in the round: one row per agency, indicator and year (``agency`` + the sheet's columns)."""
+OLD_LABELS = ("Bắc Ninh (cũ)", "Bắc Giang (cũ)")
+
+
+def _never_comparable(t: pd.Series) -> bool:
+    """A target that can only be ``not_comparable`` (set on the 63-unit scale, measured on the 34-unit one):
+    no value can change its verdict, so nothing is asked for it."""
+    from .targets import MERGED_FROM, MERGER_DATE, scale_dependent
+
+    return (int(t["target_year"]) >= MERGED_FROM and scale_dependent(t["indicator"], t["operator"])
+            and str(t.get("issued", "")) < MERGER_DATE)
+
+
+def _period_total(t: pd.Series) -> tuple[int, int] | None:
+    """(start, end) of a target stated as a total over a period (``…_2023_2025``, aggregation level)."""
+    if str(t.get("aggregation")) != "level" or _blank(t.get("period_start")) or _blank(t.get("period_end")):
+        return None
+    if base_indicator(t["indicator"]):
+        return None
+    match = re.search(r"_(\d{4})_(\d{4})$", str(t["indicator"]))
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str,
+                 macro: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every value asked in the round: one row per agency, indicator, territory and year (``agency`` + the
+    sheet's columns).
+
+    What agencies hold is asked: before 2025 the two old provinces (a ratio's numerator and denominator, by the
+    indicator's harmonisation rule), from 2025 the merged province; ranks and composite indices (rule ``none``)
+    only for the merged province. Targets no value can judge and series the suite computes are not asked.
+    """
+    from . import harmonise
+
     year_of_period, _ = check_period(period)
+    rules = harmonise.load_rules()
     current = targets[targets["is_current"].astype(bool)] if "is_current" in targets.columns else targets
     asked: dict[tuple[str, str], dict] = {}
     for _, t in current.sort_values("target_id").iterrows():
         agency = "" if _blank(t.get("agency")) else str(t["agency"]).strip()
         indicator, unit, name = t["indicator"], t["unit"], t["name_vi"]
+        rule = harmonise.rule_of(indicator, rules)
+        if _never_comparable(t) or (rule is not None and rule["ask"] == "no"):
+            continue
+        if rule is not None and rule["quantity_vi"]:
+            name = rule["quantity_vi"]
         note = "" if agency else UNASSIGNED_NOTE
         base = base_indicator(indicator)
         first = FIRST_YEAR_ASKED
         if base:
             start = _DERIVED.match(indicator)["year"]
             first = min(first, int(start)) if start else first
-            name = f"Số lượng trong năm (chuỗi gốc để tính chỉ tiêu: {name})"
+            base_rule = harmonise.rule_of(base, rules)
+            quantity = base_rule["quantity_vi"] if base_rule is not None and base_rule["quantity_vi"] else "Số lượng"
+            name = f"{quantity} (chuỗi gốc để tính chỉ tiêu: {t['name_vi']})"
             indicator, unit = base, BASE_UNITS[base]
+        total = _period_total(t)
+        if total:
+            name = (f"{name} — số trong năm; các năm {total[0]}–{total[1]} được cộng lại để so với mục tiêu "
+                    "cả giai đoạn")
         key = (agency or DEPARTMENT, indicator)
         entry = asked.setdefault(key, dict(target_ids=[], name_vi=name, unit=unit, note=note, first=first))
         entry["target_ids"].append(t["target_id"])
@@ -131,61 +198,133 @@ def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str) -
         if agency:
             entry["note"] = ""
     rows = []
+
+    def add(agency, entry, indicator, name, label, year, unit, kind):
+        region, territory = REGION_LABELS[label]
+        value, source = _held(kpi, indicator, year, unit, region, territory)
+        rows.append(dict(agency=agency, target_id=", ".join(entry["target_ids"]), indicator=indicator,
+                         name_vi=name, region=label, year=year, value=None, unit=unit, kind=kind, source="",
+                         note=entry["note"], held_value=value, held_source=source))
+
     for (agency, indicator), entry in asked.items():
+        rule = harmonise.rule_of(indicator, rules)
+        combine = "none" if rule is None else rule["rule"]
         for year in range(entry["first"], year_of_period + 1):
-            value, source = _held(kpi, indicator, year, entry["unit"])
-            rows.append(dict(agency=agency, target_id=", ".join(entry["target_ids"]), indicator=indicator,
-                             name_vi=entry["name_vi"], region="Bắc Ninh", year=year, value=None,
-                             unit=entry["unit"], kind="estimate" if year == year_of_period else "actual", source="",
-                             note=entry["note"], held_value=value, held_source=source))
-    out = pd.concat([pd.DataFrame(rows), statistics_office_rows(period)], ignore_index=True)
-    return out.sort_values(["agency", "indicator", "region", "year"], kind="stable").reset_index(drop=True)
+            kind = "estimate" if year == year_of_period else "actual"
+            if year >= provinces.FIRST_MERGED_YEAR:
+                add(agency, entry, indicator, entry["name_vi"], "Bắc Ninh", year, entry["unit"], kind)
+            elif combine == "ratio":
+                for part, part_name, part_unit in harmonise.components(indicator, rules):
+                    for label in OLD_LABELS:
+                        add(agency, entry, part, f"{part_name} (để tính: {entry['name_vi']})", label, year,
+                            part_unit, kind)
+            elif combine in ("sum", "weighted"):
+                for label in OLD_LABELS:
+                    add(agency, entry, indicator, entry["name_vi"], label, year, entry["unit"], kind)
+    out = pd.concat([pd.DataFrame(rows), statistics_office_rows(period, macro)], ignore_index=True)
+    # one block per quantity asked, year by year, the old provinces before the merged province
+    order = {label: i for i, label in enumerate(OLD_LABELS + ("Bắc Ninh",))}
+    return (out.assign(_group=out["target_id"].where(out["target_id"] != "", out["indicator"]),
+                       _region=out["region"].map(order))
+            .sort_values(["agency", "_group", "year", "_region"], kind="stable")
+            .drop(columns=["_group", "_region"]).reset_index(drop=True))
 
 
-def statistics_office_rows(period: str) -> pd.DataFrame:
+def _held_macro(macro: pd.DataFrame | None, indicator: str, label: str, year: int) -> tuple[object, str]:
+    """The statistics office's own series as the department holds it (the best vintage), for its workbook."""
+    if macro is None or macro.empty:
+        return None, ""
+    region, territory = REGION_LABELS[label]
+    rows = macro[(macro["indicator"] == indicator) & (macro["region"] == region)
+                 & (macro["year_start"] == year) & (macro["year_end"] == year)]
+    if "territory" in rows.columns:
+        rows = rows[rows["territory"].fillna(provinces.default_territory(region, year)) == territory]
+    if rows.empty:
+        return None, ""
+    row = rows.iloc[0]
+    other_unit = f", đơn vị {row['unit']}" if str(row["unit"]).strip() != STATISTICS_UNITS.get(indicator) else ""
+    return float(row["value"]), f"{row['source']} [{row.get('vintage', '')}{other_unit}]"
+
+
+def statistics_office_rows(period: str, macro: pd.DataFrame | None = None) -> pd.DataFrame:
     """The TFP series asked of the statistics office: the merged province up to the last full year, and the two
-    old provinces up to 2024."""
+    old provinces up to 2024; and the weights of the ``weighted`` harmonisation rule for the old provinces. With
+    ``macro`` (the processed series), each row shows the value already held."""
     year_of_period, _ = check_period(period)
     rows = []
-    for indicator, unit, name in TFP_SERIES:
+    series = [(i, u, n, TFP_FIRST_YEAR, True) for i, u, n in TFP_SERIES] + \
+             [(i, u, n, FIRST_YEAR_ASKED, False) for i, u, n in WEIGHT_SERIES]
+    for indicator, unit, name, first, merged_too in series:
         for label, last in (("Bắc Ninh", year_of_period - 1), ("Bắc Ninh (cũ)", provinces.FIRST_MERGED_YEAR - 1),
                             ("Bắc Giang (cũ)", provinces.FIRST_MERGED_YEAR - 1)):
-            for year in range(TFP_FIRST_YEAR, last + 1):
+            if label == "Bắc Ninh" and not merged_too:
+                continue
+            for year in range(first, last + 1):
+                value, source = _held_macro(macro, indicator, label, year)
                 rows.append(dict(agency=STATISTICS_OFFICE, target_id="", indicator=indicator, name_vi=name,
                                  region=label, year=year, value=None, unit=unit, kind="actual", source="", note="",
-                                 held_value=None, held_source=""))
+                                 held_value=value, held_source=source))
     return pd.DataFrame(rows)
 
 
-def guide_lines(agency: str, period: str) -> list[str]:
+def guide_lines(agency: str, period: str, due: str | None = None, contact: str | None = None) -> list[str]:
     year, quarter = check_period(period)
+    deadline = []
+    if due:
+        deadline.append(f"Hạn gửi lại: {_date_vi(due)}.")
+    if contact:
+        deadline.append(f"Đầu mối liên hệ: {contact}.")
+    statistics = agency == STATISTICS_OFFICE
     return [
         f"Báo cáo số liệu theo dõi chỉ tiêu khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số — quý {quarter}/{year}",
+        *deadline,
         "",
-        "1. Điền số liệu ở trang «Số liệu», từ dòng 3. Dòng 1 (mã cột) và dòng 2 (tên cột) giữ nguyên.",
+        "1. Điền số liệu ở trang «Số liệu», từ dòng 3. Dòng 1 (mã cột) và dòng 2 (tên cột) giữ nguyên, không xóa, "
+        "không chèn dòng lên trên. Không nhập số liệu ở trang khác.",
         "   Các ô đã điền sẵn (mã, tên chỉ tiêu, địa bàn, năm, đơn vị tính) được khóa; chỉ điền các cột Giá trị, "
-        "Loại số liệu, Nguồn, Ghi chú.",
-        "2. Giá trị: chỉ nhập con số (ví dụ 12,5), không nhập chữ («khoảng 30», «trên 90%»), không nhập dấu %. "
-        "Giải thích, nếu có, ghi ở cột Ghi chú.",
+        "Loại số liệu, Nguồn, Ghi chú. Không gộp ô (merge).",
+        "2. Giá trị: chỉ nhập con số (ví dụ 12,5), không nhập chữ («khoảng 30», «trên 90%»). Với đơn vị %, nhập "
+        "số phần trăm: 35 (không nhập 0,35, không nhập 35%). Giải thích, nếu có, ghi ở cột Ghi chú; "
+        "không ghi con số vào cột Ghi chú.",
         "3. Giá trị theo đúng Đơn vị tính đã ghi. Nếu đơn vị của cơ quan khác, hãy quy đổi; không sửa cột Đơn vị tính.",
-        "4. Loại số liệu: actual = số thực hiện; estimate = số ước thực hiện; plan = số kế hoạch.",
+        ("4. Loại số liệu: actual = số thực hiện (chuỗi số liệu thống kê chỉ nhận số thực hiện)." if statistics else
+         "4. Loại số liệu: actual = số thực hiện; estimate = số ước thực hiện; plan = số kế hoạch."),
         "5. Nguồn: bắt buộc với mỗi giá trị — số và ngày của văn bản/báo cáo (ví dụ «Báo cáo số 125/BC-STC ngày 15/12/2026»).",
-        "6. Địa bàn: «Bắc Ninh» là tỉnh Bắc Ninh mới (gồm Bắc Ninh và Bắc Giang cũ, từ ngày 01/7/2025) cho MỌI năm, "
-        "kể cả các năm trước 2025.",
-        "   Nếu số liệu một năm trước 2025 chỉ có cho tỉnh cũ, chọn «Bắc Ninh (cũ)» hoặc «Bắc Giang (cũ)» ở cột Địa bàn.",
-        "7. Cột «Số liệu Sở KH&CN đang có» cho biết con số Sở đang dùng và nguồn của nó: nếu sai hoặc đã có số chính thức, "
-        "hãy điền số đúng ở cột Giá trị.",
+        "6. Địa bàn: điền số liệu cơ quan đang có. Các năm trước 2025: số của từng tỉnh cũ, «Bắc Ninh (cũ)» và "
+        "«Bắc Giang (cũ)», mỗi tỉnh một dòng; từ năm 2025: «Bắc Ninh» (tỉnh mới, từ ngày 01/7/2025).",
+        "   Sở KH&CN tự ghép số liệu hai tỉnh cũ thành số của tỉnh mới theo quy tắc của từng chỉ tiêu (cộng; tỷ lệ "
+        "tính từ tổng tử số và tổng mẫu số; bình quân gia quyền theo dân số hoặc GRDP) và ghi rõ số nào là số ghép.",
+        "   Nếu cơ quan đã có số của tỉnh mới cho một năm trước 2025 (đã tính lại), có thể thêm một dòng «Bắc Ninh» "
+        "cho năm đó: số này được ưu tiên dùng thay số ghép.",
+        "   Thứ hạng và chỉ số tổng hợp công bố (PCI, PAR Index, SIPAS, DTI…) chỉ hỏi cho tỉnh mới, từ năm đầu "
+        "tiên được công bố: không cộng được số của hai tỉnh cũ.",
+        "7. Chỉ tiêu tính trên tổng cả giai đoạn (ví dụ 2023–2025): điền số của từng năm; Sở KH&CN cộng các năm lại "
+        "để so với mục tiêu.",
+        "8. Cột «Số liệu Sở KH&CN đang có» cho biết con số Sở đang dùng cho đúng địa bàn và năm đó, và nguồn của nó: "
+        "nếu sai hoặc đã có số chính thức, hãy điền số đúng ở cột Giá trị.",
         "   Số liệu khác với số đang có không bị ghi đè mà được lưu thành một phiên bản mới, có ghi nguồn.",
-        "8. Có thể thêm dòng cho các năm khác (2015–2030; chuỗi số liệu cho TFP từ 2010), chép mã chỉ tiêu, mã chỉ số "
-        "và đơn vị từ dòng có sẵn.",
-        "9. Dòng chưa có số liệu: để trống Giá trị và Nguồn. Không điền số ước đoán.",
-        "10. Lưu tệp (định dạng .xlsx, giữ tên trang «Số liệu») và gửi lại Sở KH&CN.",
+        "9. Có thể thêm dòng cho các năm khác (2015–2030; chuỗi số liệu cho TFP từ 2010) ở cuối bảng, chép mã chỉ "
+        "tiêu, mã chỉ số và đơn vị từ dòng có sẵn.",
+        "10. Dòng chưa có số liệu: để trống Giá trị và Nguồn. Không điền số ước đoán.",
+        "11. Lưu tệp (định dạng .xlsx, giữ tên trang «Số liệu») và gửi lại Sở KH&CN. Nếu tệp có lỗi, Sở gửi lại "
+        "bản có đánh dấu ô cần sửa (trang «Lỗi cần sửa»).",
         "",
         "Mật khẩu bảo vệ trang: không có (Review → Unprotect Sheet); chỉ nhằm tránh sửa nhầm các ô điền sẵn.",
     ]
 
 
-def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> Path:
+def _date_vi(text: str) -> str:
+    """``2027-01-15`` → ``15/01/2027`` (the way a Vietnamese document writes a date)."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(str(text).strip()).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(text).strip()
+
+
+def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path, due: str | None = None,
+                   contact: str | None = None) -> Path:
     """One agency's request workbook: the data sheet per the contract and a Vietnamese instruction sheet."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -276,7 +415,7 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
     guide.append(["Cơ quan báo cáo", agency])
     guide.append(["Kỳ báo cáo", period])
     guide.append([])
-    for line in guide_lines(agency, period):
+    for line in guide_lines(agency, period, due, contact):
         guide.append([line])
         guide.merge_cells(start_row=guide.max_row, start_column=1, end_row=guide.max_row, end_column=2)
     guide.column_dimensions["A"].width = 22
@@ -293,9 +432,10 @@ def write_workbook(rows: pd.DataFrame, agency: str, period: str, path: Path) -> 
 
 
 def write_requests(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str, output_dir: Path,
-                   agency: str | None = None) -> list[Path]:
+                   agency: str | None = None, macro: pd.DataFrame | None = None, due: str | None = None,
+                   contact: str | None = None) -> list[Path]:
     """``OUTPUT/requests/PERIOD/<slug>.xlsx`` for every agency (or the one named, matched without diacritics)."""
-    rows = request_rows(targets, kpi, period)
+    rows = request_rows(targets, kpi, period, macro)
     agencies = list(dict.fromkeys(rows["agency"]))
     if agency:
         chosen = [a for a in agencies if provinces.fold(a) == provinces.fold(agency) or slug(a) == slug(agency)]
@@ -303,7 +443,8 @@ def write_requests(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str,
             raise RoundError(f"no agency {agency!r} among the current targets; agencies: {', '.join(agencies)}")
         agencies = chosen
     folder = Path(output_dir) / "requests" / period
-    return [write_workbook(rows[rows["agency"] == a].drop(columns=["agency"]), a, period, folder / f"{slug(a)}.xlsx")
+    return [write_workbook(rows[rows["agency"] == a].drop(columns=["agency"]), a, period, folder / f"{slug(a)}.xlsx",
+                           due, contact)
             for a in agencies]
 
 
@@ -312,18 +453,30 @@ def write_requests(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str,
 
 def expected_units(targets: pd.DataFrame) -> dict[str, str]:
     """indicator → the unit a report must use (targets' units, base counts, TFP series)."""
-    units = dict(TFP_UNITS)
+    from . import harmonise
+
+    units = dict(STATISTICS_UNITS)
     for indicator, unit in zip(targets["indicator"], targets["unit"]):
         base = base_indicator(indicator)
         if base:
             units[base] = BASE_UNITS[base]
         units.setdefault(indicator, unit)
+        for part, _, part_unit in harmonise.components(indicator):  # a ratio's numerator and denominator
+            units.setdefault(part, part_unit)
     return units
+
+
+def measures(indicator: str) -> tuple[str, ...]:
+    """The indicators a workbook row of a target of ``indicator`` may carry: itself, its base count, and a ratio's
+    numerator and denominator."""
+    from . import harmonise
+
+    return (indicator, base_indicator(indicator) or indicator) + tuple(p for p, _, _ in harmonise.components(indicator))
 
 
 def value_range(indicator: str, unit: str) -> tuple[float | None, float | None]:
     """The range a value of this indicator can take (None = open)."""
-    if indicator in TFP_UNITS:
+    if indicator in STATISTICS_UNITS:
         return 0.0, None  # strictly positive, checked separately
     if indicator.endswith("_growth_pct"):
         return -100.0, None
@@ -427,10 +580,10 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
         for target_id in ids:
             if target_id not in by_id:
                 bad("target_id", f"unknown target_id {target_id!r}")
-            elif indicator in units and indicator not in (by_id[target_id], base_indicator(by_id[target_id])):
+            elif indicator in units and indicator not in measures(by_id[target_id]):
                 bad("target_id", f"{target_id} is measured by {by_id[target_id]}, not {indicator}")
         year = None
-        low = TFP_FIRST_YEAR if indicator in TFP_UNITS else YEAR_LOW  # the TFP series reach back further
+        low = TFP_FIRST_YEAR if indicator in STATISTICS_UNITS else YEAR_LOW  # the TFP series reach back further
         try:
             year_value = parse_number(cells.get("year"))
             if not float(year_value).is_integer() or not low <= year_value <= YEAR_HIGH:
@@ -457,15 +610,15 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
                         "(convert it), the unit cell stays as sent")
         if value is not None and indicator in units:
             low, high = value_range(indicator, units[indicator])
-            if (indicator in TFP_UNITS and value <= 0) or (low is not None and value < low) \
+            if (indicator in STATISTICS_UNITS and value <= 0) or (low is not None and value < low) \
                     or (high is not None and value > high):
-                bounds = "positive" if indicator in TFP_UNITS else \
+                bounds = "positive" if indicator in STATISTICS_UNITS else \
                     f"{low:g} to {high:g}" if high is not None else f"at least {low:g}"
                 bad("value", f"{value:g} is outside the range of {units[indicator]!r} ({bounds})")
         kind = str(cells.get("kind") or "").strip()
         if kind not in KINDS:
             bad("kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-        elif indicator in TFP_UNITS and kind != "actual":
+        elif indicator in STATISTICS_UNITS and kind != "actual":
             bad("kind", "the TFP series take realised figures only (kind actual): leave estimates and plans out")
         source = "" if _blank(cells.get("source")) else str(cells["source"]).strip()
         if not source:
@@ -554,7 +707,7 @@ def cited_source(reports: pd.DataFrame) -> pd.Series:
 
 def report_kpi_rows(reports: pd.DataFrame) -> pd.DataFrame:
     """Report values of the targets' indicators as kpi_actuals rows (with ``territory`` and ``report_period``)."""
-    rows = reports[~reports["indicator"].isin(list(TFP_UNITS))]
+    rows = reports[~reports["indicator"].isin(list(STATISTICS_UNITS))]
     return pd.DataFrame(dict(indicator=rows["indicator"], region=rows["region"], year=rows["year"].astype(int),
                              value=rows["value"].astype(float), unit=rows["unit"], kind=rows["kind"],
                              source=cited_source(rows), territory=rows["territory"], report_period=rows["period"]))
@@ -562,7 +715,7 @@ def report_kpi_rows(reports: pd.DataFrame) -> pd.DataFrame:
 
 def report_macro_rows(reports: pd.DataFrame) -> pd.DataFrame:
     """The statistics office's series as macro rows, vintage ``[report]``."""
-    rows = reports[reports["indicator"].isin(list(TFP_UNITS))]  # validation accepts only kind actual here
+    rows = reports[reports["indicator"].isin(list(STATISTICS_UNITS))]  # validation accepts only kind actual here
     return pd.DataFrame(dict(region=rows["region"], year=rows["year"].astype(int).astype(str),
                              indicator=rows["indicator"], value=rows["value"].astype(float), unit=rows["unit"],
                              source=cited_source(rows), note=("[report] " + rows["note"]).str.strip(),

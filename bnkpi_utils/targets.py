@@ -378,7 +378,9 @@ def assess(targets: pd.DataFrame, kpi: pd.DataFrame, macro: pd.DataFrame | None 
     current = targets[targets["is_current"].astype(bool)]
     rows = [assess_one(t, kpi, macro, region, tfp_yearly, as_of_year=as_of_year, growth_guard=growth_guard)
             for _, t in current.iterrows()]
-    return pd.DataFrame(rows)
+    from .harmonise import annotate  # says where a verdict rests on values built from the old provinces
+
+    return annotate(pd.DataFrame(rows), kpi)
 
 
 def _blank(value) -> bool:
