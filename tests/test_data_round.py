@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from bnkpi_utils import clean, data_round, provinces
+from bnkpi_utils import clean, data_round, harmonise, provinces
 from bnkpi_utils import targets as tg
 from bnkpi_utils.validate import validate_raw
 
@@ -77,6 +77,7 @@ def workbook_of(requests: dict[str, Path], target_id: str) -> Path:
 
 def test_one_workbook_per_agency_with_the_contract_sheet(requests, shipped):
     current = shipped["targets"][shipped["targets"]["is_current"]]
+    current = current[[not not_asked(t) for _, t in current.iterrows()]]
     agencies = set(current["agency"].fillna("").replace("", data_round.DEPARTMENT)) | {data_round.STATISTICS_OFFICE}
     assert set(requests) == {data_round.slug(a) for a in agencies}
     assert data_round.slug("Sở KH&CN") == "so-khcn" and data_round.slug("Công an tỉnh") == "cong-an-tinh"
@@ -100,6 +101,59 @@ def test_one_workbook_per_agency_with_the_contract_sheet(requests, shipped):
     assert {owners[i] for i in unassigned} == {"so-khcn"}
 
 
+def not_asked(t) -> bool:
+    """Targets no value can judge (63-unit scale, merged-province year) and series the suite computes."""
+    return data_round._never_comparable(t) or harmonise.rule_of(t["indicator"])["ask"] == "no"
+
+
+def test_only_what_can_change_a_verdict_is_asked(requests, shipped):
+    current = shipped["targets"][shipped["targets"]["is_current"]]
+    skipped = sorted(current.loc[[not_asked(t) for _, t in current.iterrows()], "target_id"])
+    # the KH 279 pillar and score targets (63-unit scale) and the PII rank MOST publishes; the TFP shares and
+    # GRDP growth, which the suite computes from the statistics office's series
+    assert skipped == sorted(["KH279-P1", "KH279-P2", "KH279-P3", "KH279-P4", "KH279-P5", "KH279-P6", "KH279-P7",
+                              "KH279-PII-2025", "KH279-PII-SCORE", "KH20-11", "KH20-10", "QD123-2.1c",
+                              "SKHCN-2030-GRDP"])
+    indicators = {r["indicator"] for p in requests.values() for r in sheet_rows(p)}
+    assert not indicators & {"tfp_share_pct", "grdp_growth_pct", "pii_rank", "pii_p1_score", "pii_score"}
+
+
+def test_before_2025_the_old_provinces_are_asked_from_2025_the_merged_province(requests):
+    rows = sheet_rows(requests["van-phong-ubnd-tinh"])
+    # a ratio: numerator and denominator for each old province before 2025, the share itself from 2025
+    regions = {(r["indicator"], r["year"]): set() for r in rows}
+    for r in rows:
+        regions[(r["indicator"], r["year"])].add(r["region"])
+    old = {"Bắc Ninh (cũ)", "Bắc Giang (cũ)"}
+    assert regions[("admin_dossiers_online_count", 2024)] == old == regions[("admin_dossiers_count", 2021)]
+    assert regions[("admin_dossiers_online_pct", 2025)] == {"Bắc Ninh"}
+    assert ("admin_dossiers_online_pct", 2024) not in regions
+    part = next(r for r in rows if r["indicator"] == "admin_dossiers_count")
+    assert part["unit"] == "Hồ sơ" and part["target_id"] == "KH20-29" and "để tính" in part["name_vi"]
+    # a rank (rule none): the merged province only, from 2025, out of 34
+    ranks = [r for r in rows if r["indicator"] == "public_service_index_rank"]
+    assert {r["region"] for r in ranks} == {"Bắc Ninh"} and min(r["year"] for r in ranks) == 2025
+    assert "trên 34 tỉnh, thành" in ranks[0]["name_vi"]
+    # a count (rule sum): each old province, then the merged province
+    tasks = [(r["region"], r["year"]) for r in sheet_rows(requests["so-khcn"]) if r["indicator"] == "st_tasks_per_year"]
+    assert tasks[:3] == [("Bắc Ninh (cũ)", 2021), ("Bắc Giang (cũ)", 2021), ("Bắc Ninh (cũ)", 2022)]
+    assert ("Bắc Ninh", 2025) in tasks and ("Bắc Ninh", 2024) not in tasks
+
+
+def test_a_period_total_is_asked_as_yearly_parts_of_it(requests):
+    rows = [r for r in sheet_rows(requests["so-khcn"]) if r["indicator"] == "st_enterprises_supported_2023_2025"]
+    assert rows and all("các năm 2023–2025 được cộng lại" in r["name_vi"] for r in rows)
+
+
+def test_the_guide_gives_the_deadline_and_the_contact(tmp_path, shipped):
+    path = data_round.write_requests(shipped["targets"], shipped["kpi_actuals"], PERIOD, tmp_path,
+                                     agency="Sở Y tế", due="2027-01-15", contact="Phòng Quản lý khoa học, 0222 000")[0]
+    guide = [c.value for c in load_workbook(path)[data_round.GUIDE_SHEET]["A"] if c.value]
+    assert "Hạn gửi lại: 15/01/2027." in guide and "Đầu mối liên hệ: Phòng Quản lý khoa học, 0222 000." in guide
+    with pytest.raises(data_round.RoundError, match="YYYY-MM-DD"):
+        data_round.check_due("15/01/2027")
+
+
 def test_the_value_already_held_is_shown_beside_with_its_source(requests, shipped):
     kpi = shipped["kpi_actuals"]
     held = kpi[(kpi["indicator"] == "coverage_5g_pct") & (kpi["year"] == 2025)].iloc[0]
@@ -108,15 +162,20 @@ def test_the_value_already_held_is_shown_beside_with_its_source(requests, shippe
     assert row["held_value"] == held["value"] == 53
     assert row["held_source"].startswith(held["source"]) and "số thực hiện" in row["held_source"]
     assert row["value"] is None and row["unit"] == "% dân số" and row["held_source"].endswith("đơn vị %]")
-    old = next(r for r in rows if r["indicator"] == "digital_economy_share_grdp_pct" and r["year"] == 2022)
-    assert old["held_value"] == 46.7 and "[số thực hiện, Bắc Ninh cũ" in old["held_source"]  # another territory, said
+    # an old-territory value sits beside the old province's row, never beside the merged province's
+    old = next(r for r in rows if r["indicator"] == "digital_economy_share_grdp_pct" and r["year"] == 2022
+               and r["region"] == "Bắc Ninh (cũ)")
+    assert old["held_value"] == 46.7 and "[số thực hiện" in old["held_source"]
+    assert not any(r["held_value"] is not None for r in rows if r["region"] == "Bắc Ninh" and r["year"] < 2025)
 
 
 def test_statistics_office_workbook_asks_the_tfp_series_for_each_territory(requests):
     rows = sheet_rows(requests[data_round.slug(data_round.STATISTICS_OFFICE)])
-    # 4 series × (merged Bắc Ninh 2010–2025 + old Bắc Ninh 2010–2024 + old Bắc Giang 2010–2024)
-    assert len(rows) == 4 * (16 + 15 + 15)
-    assert {r["indicator"] for r in rows} == {"grdp_const", "employment", "investment_const", "investment_current"}
+    # 4 series × (merged Bắc Ninh 2010–2025 + old Bắc Ninh 2010–2024 + old Bắc Giang 2010–2024), and the 2 weights
+    # of the harmonisation rule × 2 old provinces × 2021–2024
+    assert len(rows) == 4 * (16 + 15 + 15) + 2 * 2 * 4
+    assert {r["indicator"] for r in rows} == {"grdp_const", "employment", "investment_const", "investment_current",
+                                              "population_avg", "grdp_current"}
     merged = [r["year"] for r in rows if r["region"] == "Bắc Ninh" and r["indicator"] == "employment"]
     old = [r["year"] for r in rows if r["region"] == "Bắc Giang (cũ)" and r["indicator"] == "employment"]
     assert (min(merged), max(merged), min(old), max(old)) == (2010, 2025, 2010, 2024)
@@ -152,10 +211,14 @@ def agency_filling(requests, raw: Path, name: str, corrected: bool) -> Path:
     source = workbook_of(requests, TARGET)
     rows = sheet_rows(source)
     ind = "adults_digital_signature_pct"
-    r22, r23, r24, r25 = (row_of(rows, ind, y) for y in (2022, 2023, 2024, 2025))
+    old = "Bắc Ninh (cũ)"  # before 2025 each old province is asked
+    r22, r23, r24 = (row_of(rows, ind, y, old) for y in (2022, 2023, 2024))
+    r25 = row_of(rows, ind, 2025)
     if corrected:
-        edits = {r23: dict(value=40, kind="actual", source=SOURCE), r24: dict(value=52, kind="actual", source=SOURCE)}
-        added = []
+        # the merged province in 2025 and, added by the agency, a merged figure it holds for 2024
+        edits = {r25: dict(value=52, kind="actual", source=SOURCE)}
+        added = [dict(target_id=TARGET, indicator=ind, region="Bắc Ninh", year=2024, value=40, unit="%",
+                      kind="actual", source=SOURCE)]
     else:
         edits = {r23: dict(value="12,5", source=SOURCE), r24: dict(value="khoảng 30", source=SOURCE),
                  r25: dict(value=55), r22: dict(value=30, source=SOURCE, unit="phần trăm")}
@@ -183,7 +246,8 @@ def test_a_filled_workbook_with_typical_mistakes_is_rejected_with_every_problem_
     book.save(wrong_sheet)
     rows = sheet_rows(workbook_of(requests, TARGET))
     ind = "adults_digital_signature_pct"
-    r22, r23, r24, r25 = (row_of(rows, ind, y) for y in (2022, 2023, 2024, 2025))
+    r22, r23, r24 = (row_of(rows, ind, y, "Bắc Ninh (cũ)") for y in (2022, 2023, 2024))
+    r25 = row_of(rows, ind, 2025)
     before = set(p.name for p in raw_copy.rglob("*"))
     result = validate_raw(raw_copy)
     name = f"reports/{PERIOD}/tra loi cua co quan.xlsx"
@@ -220,9 +284,9 @@ def test_a_corrected_workbook_is_accepted_and_changes_the_target_status(requests
     tables = clean.clean_all(result).tables
     kpi = tables["kpi_actuals"]
     rows = kpi[kpi["indicator"] == "adults_digital_signature_pct"].set_index("year")
-    assert rows.loc[2023, "value"] == 40 and rows.loc[2024, "value"] == 52
+    assert rows.loc[2024, "value"] == 40 and rows.loc[2025, "value"] == 52
     assert set(rows["territory"]) == {"merged"}  # "Bắc Ninh" in a workbook is the merged province, every year
-    assert rows.loc[2024, "source"].startswith(SOURCE) and f"kỳ {PERIOD}" in rows.loc[2024, "source"]
+    assert rows.loc[2025, "source"].startswith(SOURCE) and f"kỳ {PERIOD}" in rows.loc[2025, "source"]
     after = tg.assess(tables["targets"], kpi).set_index("target_id")
     assert after.loc[TARGET, "n_points"] == 2 and after.loc[TARGET, "latest_value"] == 52
     assert after.loc[TARGET, "status"] != "insufficient_data"
