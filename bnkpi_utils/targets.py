@@ -356,10 +356,11 @@ def series_for(indicator: str, kpi: pd.DataFrame, region: str, kind: str = "actu
     else:
         start = int(match["year"])
         if start in by_year.index:
-            first = by_year.loc[start]
+            firsts = by_year.loc[[start]]  # the base year may hold both territories (old, and merged built)
             for year, later in by_year[by_year.index > start].iterrows():
-                if later["territory"] == first["territory"]:
-                    out.append(dict(year=int(year), value=float(later["value"]) - float(first["value"]),
+                first = firsts[firsts["territory"] == later["territory"]]
+                if len(first):
+                    out.append(dict(year=int(year), value=float(later["value"]) - float(first["value"].iloc[0]),
                                     territory=later["territory"], partial_months=0))
     return pd.DataFrame(out, columns=SERIES_COLUMNS)
 
