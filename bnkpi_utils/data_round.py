@@ -13,6 +13,7 @@ as it is from 1 July 2025 (old Bắc Ninh + Bắc Giang) for every year, also pa
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import provinces
-from .numbers import NumberError, parse_number
+from .numbers import NumberError, format_vi, parse_number
 
 SHEET = "Số liệu"
 GUIDE_SHEET = "Hướng dẫn"
@@ -502,103 +503,219 @@ def parse_region(value: object, year: int | None) -> tuple[str, str]:
     text = str(value or "").strip()
     found = _REGION_INDEX.get(_fold_label(text))
     if found is None:
-        raise ValueError(f"the region must be one of: {', '.join(REGION_LABELS)} (not {text!r})")
+        raise ValueError(f"Địa bàn phải là một trong: {', '.join(REGION_LABELS)} (ô đang ghi {typed(text)})")
     if found[1] == OLD and year is not None and year >= provinces.FIRST_MERGED_YEAR:
-        raise ValueError(f"{text} (an old province) has no figures from 2025: write Bắc Ninh for the merged province")
+        raise ValueError(f"{text} là tỉnh cũ, không có số liệu từ năm 2025: ghi «Bắc Ninh» (tỉnh mới)")
     return found
 
 
-def parse_value(value: object) -> float:
+def parse_value(value: object, number_format: str = "General") -> float:
     """A number typed in the cell; text is an error even when it reads as a number (see the README)."""
     if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
+        raise ValueError(f"{typed(value)} không phải là con số")
     if isinstance(value, (int, float)):
         return float(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        raise ValueError(f"ô chứa ngày tháng {typed(value)}, không phải con số: nhập con số (ví dụ 30)")
     text = str(value).strip()
     try:
         reading = parse_number(text)
     except NumberError:
-        raise ValueError(f"{text!r} is not a number: type the figure only (e.g. 30) and put any remark in note") \
-            from None
-    raise ValueError(f"{text!r} is text, not a number: type it as a number in the cell (it reads as "
-                     f"{reading:g}), so that no reading has to be guessed")
+        raise ValueError(f"{typed(text)} không phải là con số: chỉ nhập con số (ví dụ 30), lời giải thích ghi ở "
+                         "cột Ghi chú") from None
+    raise ValueError(f"{typed(text)} được nhập dưới dạng chữ, không phải con số: nhập lại thành số trong ô "
+                     f"(đọc được là {format_vi(reading, 6).rstrip('0').rstrip(',')}) để không phải đoán cách đọc")
+
+
+def typed(value: object, number_format: str = "General") -> str:
+    """The cell as the clerk sees it in Excel: ``«31/12/2024»``, ``«12,5»``, ``«35%»``, ``«khoảng 30»``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "(ô trống)"
+    if isinstance(value, datetime.datetime) and (value.hour, value.minute, value.second) == (0, 0, 0):
+        text = value.strftime("%d/%m/%Y")
+    elif isinstance(value, datetime.datetime):
+        text = value.strftime("%d/%m/%Y %H:%M")
+    elif isinstance(value, datetime.date):
+        text = value.strftime("%d/%m/%Y")
+    elif isinstance(value, bool):
+        text = "TRUE" if value else "FALSE"
+    elif isinstance(value, (int, float)):
+        if "%" in str(number_format):
+            text = format_vi(100 * float(value), 6).rstrip("0").rstrip(",") + "%"
+        else:
+            text = format_vi(float(value), 6).rstrip("0").rstrip(",") if float(value) % 1 else \
+                format_vi(float(value), 0)
+    else:
+        text = str(value)
+    return f"«{text}»"
 
 
 def _cells(row: tuple, header: list[str]) -> dict[str, object]:
     return {h: (row[i] if i < len(row) else None) for i, h in enumerate(header) if h}
 
 
+def column_letter(index: int) -> str:
+    """1 → A, 27 → AA."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+LABEL_OF = dict(zip(COLUMNS + HELD_COLUMNS, LABELS_VI + HELD_LABELS_VI))
+_NUMBER_IN_NOTE = re.compile(r"^\s*(khoảng|trên|dưới|gần|đạt|ước|~|>|<|≥|≤)?\s*[-+]?\d[\d.,]*\s*(%|phần trăm)?\s*$",
+                             re.IGNORECASE)
+PERCENT_FACTOR = 10  # a value ≤ 1 is read as a fraction when the held or neighbouring values are ≥ 10 times it
+
+
+def _where(sheet: str, column: int | None, row: int, key: str) -> str:
+    cell = f"ô {column_letter(column)}{row}" if column else f"dòng {row}"
+    label = f" (cột {LABEL_OF[key]})" if key in LABEL_OF else ""
+    return f"Trang «{sheet}», {cell}{label}: "
+
+
+def _label_row_problem(labels: list[object], header: list[str], units: dict[str, str]) -> str | None:
+    """Why row 2 does not hold the Vietnamese labels (deleted, overwritten by data, or altered), or None."""
+    cells = {h: labels[i] if i < len(labels) else None for i, h in enumerate(header) if h}
+    if all(str(cells.get(k) or "").strip() == label for k, label in zip(COLUMNS, LABELS_VI)):
+        return None
+    looks_like_data = str(cells.get("indicator") or "").strip() in units or isinstance(cells.get("year"), (int, float))
+    if looks_like_data:
+        return ("dòng 2 phải là dòng tên cột (Mã chỉ tiêu, Mã chỉ số, …) nhưng đang chứa số liệu: dòng tên cột đã bị "
+                "xóa, nên dòng số liệu đầu tiên bị đẩy lên. Khôi phục dòng 2 (dán lại từ tệp Sở gửi) để không mất "
+                "dòng số liệu này")
+    changed = [LABEL_OF[k] for k, label in zip(COLUMNS, LABELS_VI) if str(cells.get(k) or "").strip() != label]
+    return (f"dòng 2 (tên cột) đã bị sửa ở: {', '.join(changed)}. Giữ nguyên dòng 1 và dòng 2 như tệp Sở gửi, "
+            "để các cột được đọc đúng")
+
+
 def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
-    """The accepted rows of one returned workbook; every problem appended as ``name:row:column: message``."""
+    """The accepted rows of one returned workbook; every problem appended as ``name:row:column: message``, the
+    message in Vietnamese, naming the sheet, the cell as Excel shows it and the value as the clerk typed it."""
     from openpyxl import load_workbook
 
     from .validate import Problem
 
     empty = pd.DataFrame(columns=REPORT_TABLE_COLUMNS)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, data_only=True)  # not read-only: merged cells and number formats are needed
     except Exception as exc:  # openpyxl raises many types for a broken file
-        problems.append(Problem(name, 1, "-", f"the Excel file cannot be opened: {exc}"))
+        problems.append(Problem(name, 1, "-", f"Không mở được tệp Excel ({type(exc).__name__}): lưu lại tệp dưới "
+                                              "dạng Excel .xlsx và gửi lại"))
         return empty
     try:
         if SHEET not in book.sheetnames:
-            problems.append(Problem(name, 1, "-", f"no sheet named {SHEET!r} (the workbook has: "
-                                                  f"{', '.join(book.sheetnames)}); return the workbook the "
-                                                  "department sent, with its data sheet"))
+            problems.append(Problem(name, 1, "-", f"Không có trang «{SHEET}» (tệp có các trang: "
+                                                  f"{', '.join(book.sheetnames)}): dùng đúng tệp Sở gửi, giữ tên "
+                                                  f"trang «{SHEET}»"))
             return empty
-        rows = list(book[SHEET].iter_rows(values_only=True))
+        sheet = book[SHEET]
+        # data typed on another sheet would be silently ignored: say where it is
+        for other in book.worksheets:
+            if other.title in (SHEET, GUIDE_SHEET):
+                continue
+            filled = [c for row in other.iter_rows() for c in row if not _blank(c.value)]
+            if filled:
+                problems.append(Problem(name, filled[0].row, "-", (
+                    f"Trang «{other.title}», ô {filled[0].coordinate}: trang này có {len(filled)} ô có dữ liệu, "
+                    f"nhưng Sở chỉ đọc trang «{SHEET}». Chuyển số liệu sang trang «{SHEET}» (thêm dòng ở cuối "
+                    "bảng) rồi xóa trang này")))
+        merged = [r for r in sheet.merged_cells.ranges if r.max_row >= 2]
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        formats = [[c.number_format for c in row] for row in sheet.iter_rows()]
         agency = None
         if GUIDE_SHEET in book.sheetnames:
-            for record in book[GUIDE_SHEET].iter_rows(min_row=1, max_row=1, values_only=True):
-                agency = str(record[1]).strip() if len(record) > 1 and record[1] else None
+            first = book[GUIDE_SHEET]["B1"].value
+            agency = str(first).strip() if first else None
     finally:
         book.close()
     header = [str(h).strip() if h is not None else "" for h in (rows[0] if rows else ())]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        problems.append(Problem(name, 1, missing[0], f"row 1 must hold the column keys {', '.join(COLUMNS)}; "
-                                                     f"missing: {', '.join(missing)}"))
+        problems.append(Problem(name, 1, missing[0], (
+            f"Trang «{SHEET}», dòng 1: dòng 1 phải giữ nguyên mã cột ({', '.join(COLUMNS)}); đang thiếu: "
+            f"{', '.join(missing)}. Dán lại dòng 1 từ tệp Sở gửi")))
         return empty
+    col = {key: header.index(key) + 1 for key in header if key}
     by_id = targets.set_index("target_id")["indicator"].to_dict() if len(targets) else {}
     units = expected_units(targets)
+    label_problem = _label_row_problem(rows[1] if len(rows) > 1 else [], header, units)
+    if label_problem:
+        problems.append(Problem(name, 2, "-", f"Trang «{SHEET}», dòng 2: {label_problem}"))
+        return empty  # the rows cannot be read without guessing which one was lost
+    covered: dict[tuple[int, int], str] = {}  # (row, column) inside a merged range → the range
+    for block in merged:
+        problems.append(Problem(name, max(block.min_row, 3), header[block.min_col - 1] or "-", (
+            f"Trang «{SHEET}», các ô {block.coord} bị gộp (merge): Excel chỉ giữ nội dung ở ô đầu "
+            f"{column_letter(block.min_col)}{block.min_row}, các ô còn lại bị coi là trống. Bỏ gộp ô "
+            "(Unmerge) và điền riêng cho từng dòng")))
+        for r in range(block.min_row, block.max_row + 1):
+            for c in range(block.min_col, block.max_col + 1):
+                covered[(r, c)] = block.coord
     agency_of = ({k: ("" if _blank(v) else v) for k, v in targets.set_index("target_id")["agency"].items()}
                  if "agency" in targets.columns else {})
+    # neighbouring values of each indicator in this workbook, for the percent-as-fraction check
+    numbers: dict[str, list[float]] = {}
+    for record in rows[2:]:
+        cells = _cells(record, header)
+        for key in ("value", "held_value"):
+            if isinstance(cells.get(key), (int, float)) and not isinstance(cells.get(key), bool):
+                numbers.setdefault(str(cells.get("indicator") or "").strip(), []).append(float(cells[key]))
     records, seen = [], {}
     for line, record in enumerate(rows[2:], start=3):
         cells = _cells(record, header)
-        if all(_blank(cells.get(c)) for c in ("value", "source")):
-            continue  # a row the agency did not fill
+        fmt = {k: (formats[line - 1][i] if i < len(formats[line - 1]) else "General") for i, k in enumerate(header) if k}
         found: list[tuple[str, str]] = []
 
         def bad(column: str, message: str) -> None:
-            found.append((column, message))
+            found.append((column, _where(SHEET, col.get(column), line, column) + message))
+
+        note = "" if _blank(cells.get("note")) else str(cells["note"]).strip()
+        if all(_blank(cells.get(c)) for c in ("value", "source")):
+            if note and _NUMBER_IN_NOTE.match(note):
+                bad("note", f"có con số {typed(note)} ở cột Ghi chú nhưng cột Giá trị trống: nhập con số vào ô "
+                            f"{column_letter(col['value'])}{line} (cột Giá trị) và ghi nguồn; cột Ghi chú chỉ để "
+                            "giải thích")
+                for column, message in found:
+                    problems.append(Problem(name, line, column, message))
+            continue  # a row the agency did not fill
 
         indicator = str(cells.get("indicator") or "").strip()
         if indicator not in units:
-            bad("indicator", f"unknown indicator {indicator!r}: copy the indicator of a prefilled row")
+            bad("indicator", f"mã chỉ số {typed(indicator)} không có trong danh mục: chép mã chỉ số từ một dòng có sẵn")
         ids = [i.strip() for i in re.split(r"[,;]", str(cells.get("target_id") or "")) if i.strip()]
         for target_id in ids:
             if target_id not in by_id:
-                bad("target_id", f"unknown target_id {target_id!r}")
+                bad("target_id", f"mã chỉ tiêu {typed(target_id)} không có trong danh mục chỉ tiêu")
             elif indicator in units and indicator not in measures(by_id[target_id]):
-                bad("target_id", f"{target_id} is measured by {by_id[target_id]}, not {indicator}")
+                bad("target_id", f"chỉ tiêu {target_id} được đo bằng {by_id[target_id]}, không phải {indicator}")
         year = None
         low = TFP_FIRST_YEAR if indicator in STATISTICS_UNITS else YEAR_LOW  # the TFP series reach back further
         try:
-            year_value = parse_number(cells.get("year"))
+            year_value = cells.get("year")
+            if isinstance(year_value, (datetime.date, datetime.datetime)):
+                raise ValueError
+            year_value = parse_number(year_value)
             if not float(year_value).is_integer() or not low <= year_value <= YEAR_HIGH:
                 raise ValueError
             year = int(year_value)
         except (NumberError, ValueError, TypeError):
-            bad("year", f"the year must be a whole year {low}–{YEAR_HIGH}, not {cells.get('year')!r}")
+            bad("year", f"năm phải là một năm từ {low} đến {YEAR_HIGH} (ví dụ 2024), ô đang ghi "
+                        f"{typed(cells.get('year'), fmt.get('year', 'General'))}")
         region = territory = None
         try:
             region, territory = parse_region(cells.get("region"), year)
         except ValueError as exc:
             bad("region", str(exc))
         value = None
+        value_cell = (line, col["value"])
         if _blank(cells.get("value")):
-            bad("value", "a source is given but no value: fill the value or clear the source")
+            if value_cell in covered:
+                pass  # said once for the merged range
+            elif note and _NUMBER_IN_NOTE.match(note):
+                bad("note", f"có con số {typed(note)} ở cột Ghi chú nhưng cột Giá trị trống: nhập con số vào ô "
+                            f"{column_letter(col['value'])}{line} (cột Giá trị); cột Ghi chú chỉ để giải thích")
+            else:
+                bad("value", "có nguồn nhưng chưa có giá trị: điền giá trị, hoặc xóa nguồn nếu chưa có số liệu")
         else:
             try:
                 value = parse_value(cells.get("value"))
@@ -606,39 +723,59 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
                 bad("value", str(exc))
         unit = str(cells.get("unit") or "").strip()
         if indicator in units and unit != units[indicator]:
-            bad("unit", f"the unit was changed to {unit!r}: give the value in {units[indicator]!r} "
-                        "(convert it), the unit cell stays as sent")
+            bad("unit", f"đơn vị tính đã bị sửa thành {typed(unit)}: giữ nguyên đơn vị «{units[indicator]}» và quy "
+                        "đổi giá trị theo đơn vị đó")
+        is_percent = indicator in units and (units[indicator].startswith("%") or indicator.endswith("_pct"))
+        if value is not None and is_percent and "%" in str(fmt.get("value", "")):
+            bad("value", f"ô được định dạng phần trăm nên Excel lưu {typed(cells['value'], fmt['value'])} thành "
+                         f"{format_vi(value, 4).rstrip('0').rstrip(',')}: nhập số phần trăm trong ô định dạng số "
+                         f"(ví dụ 35, không phải 35% hay 0,35)")
+            value = None
+        elif value is not None and is_percent and 0 < value <= 1:
+            near = [n for n in numbers.get(indicator, []) if n > 1 and n >= PERCENT_FACTOR * value]
+            if near:
+                bad("value", f"{typed(cells['value'])} có vẻ là tỷ lệ thập phân trong khi các số khác của chỉ tiêu này "
+                             f"là số phần trăm (ví dụ {format_vi(max(near), 2)}): nhập số phần trăm, ví dụ "
+                             f"{format_vi(100 * value, 2).rstrip('0').rstrip(',')} chứ không phải "
+                             f"{format_vi(value, 4).rstrip('0').rstrip(',')}")
+                value = None
         if value is not None and indicator in units:
             low, high = value_range(indicator, units[indicator])
             if (indicator in STATISTICS_UNITS and value <= 0) or (low is not None and value < low) \
                     or (high is not None and value > high):
-                bounds = "positive" if indicator in STATISTICS_UNITS else \
-                    f"{low:g} to {high:g}" if high is not None else f"at least {low:g}"
-                bad("value", f"{value:g} is outside the range of {units[indicator]!r} ({bounds})")
+                bounds = "lớn hơn 0" if indicator in STATISTICS_UNITS else \
+                    f"từ {format_vi(low, 0)} đến {format_vi(high, 0)}" if high is not None else \
+                    f"từ {format_vi(low, 0)} trở lên"
+                bad("value", f"{typed(cells['value'])} nằm ngoài khoảng hợp lệ của đơn vị «{units[indicator]}» "
+                             f"({bounds})")
         kind = str(cells.get("kind") or "").strip()
         if kind not in KINDS:
-            bad("kind", f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+            bad("kind", f"Loại số liệu phải là actual (thực hiện), estimate (ước thực hiện) hoặc plan (kế hoạch), ô "
+                        f"đang ghi {typed(cells.get('kind'))}")
         elif indicator in STATISTICS_UNITS and kind != "actual":
-            bad("kind", "the TFP series take realised figures only (kind actual): leave estimates and plans out")
+            bad("kind", "chuỗi số liệu thống kê chỉ nhận số thực hiện (actual): bỏ số ước và số kế hoạch")
         source = "" if _blank(cells.get("source")) else str(cells["source"]).strip()
-        if not source:
-            bad("source", "the value has no source: write the report's number and date")
+        if not source and (line, col["source"]) not in covered:
+            bad("source", "giá trị chưa có nguồn: ghi số và ngày của văn bản, báo cáo")
+        elif not source:
+            found.append(("source", ""))  # inside a merged range: already reported, the row is not accepted
         for column, message in found:
-            problems.append(Problem(name, line, column, message))
+            if message:
+                problems.append(Problem(name, line, column, message))
         if found:
             continue
         key = (indicator, region, territory, year, kind)
         if key in seen:
             first_line, first_value = seen[key]
             if first_value != value:
-                problems.append(Problem(name, line, "value",
-                                        f"conflicting duplicate of row {first_line}: {indicator} {region} {year} "
-                                        f"({kind}) is {first_value:g} there and {value:g} here"))
+                problems.append(Problem(name, line, "value", _where(SHEET, col["value"], line, "value") + (
+                    f"trùng với dòng {first_line} ({indicator}, {region}, {year}, {kind}) nhưng khác số: "
+                    f"{format_vi(first_value, 6).rstrip('0').rstrip(',')} ở dòng đó, "
+                    f"{format_vi(value, 6).rstrip('0').rstrip(',')} ở dòng này: giữ một dòng đúng")))
             continue
         seen[key] = (line, value)
         records.append(dict(indicator=indicator, region=region, territory=territory, year=year, value=value,
-                            unit=unit, kind=kind, source=source,
-                            note="" if _blank(cells.get("note")) else str(cells["note"]).strip(),
+                            unit=unit, kind=kind, source=source, note=note,
                             target_id=", ".join(ids), period=period, file=name, row=line))
     out = pd.DataFrame.from_records(records, columns=[c for c in REPORT_TABLE_COLUMNS if c != "agency"])
     if not agency:  # the instruction sheet was removed: the agency of most of its targets
@@ -673,12 +810,12 @@ def validate_reports(raw_dir: Path, result) -> None:
         result.files.append(path)
         parts = path.relative_to(raw_dir / "reports").parts
         if path.suffix.lower() != ".xlsx":
-            result.problems.append(Problem(name, 0, "-", "only .xlsx workbooks belong in reports/ (save the "
-                                                         "returned workbook as Excel .xlsx)"))
+            result.problems.append(Problem(name, 0, "-", "Thư mục reports/ chỉ nhận tệp Excel .xlsx: mở tệp và lưu "
+                                                         "lại dưới dạng Excel .xlsx (File → Save As → .xlsx)"))
             continue
         if len(parts) != 2 or not PERIOD.match(parts[0]):
-            result.problems.append(Problem(name, 0, "-", "a returned workbook belongs in reports/YYYY-QN/ "
-                                                         "(e.g. reports/2026-Q4/), the period of the round"))
+            result.problems.append(Problem(name, 0, "-", "Tệp báo cáo gửi lại phải nằm trong thư mục của kỳ báo "
+                                                         "cáo, reports/YYYY-QN/ (ví dụ reports/2026-Q4/)"))
             continue
         frames.append(read_report(path, name, parts[0], targets, result.problems))
     reports = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=REPORT_TABLE_COLUMNS)
@@ -691,8 +828,11 @@ def validate_reports(raw_dir: Path, result) -> None:
                 if row["value"] != first["value"]:
                     result.problems.append(Problem(
                         row["file"], int(row["row"]), "value",
-                        f"conflicting duplicate of {first['file']} row {first['row']}: {row['indicator']} "
-                        f"{row['region']} {row['year']} is {first['value']:g} there and {row['value']:g} here"))
+                        f"Trang «{SHEET}», dòng {row['row']} (cột Giá trị): {row['indicator']} {row['region']} "
+                        f"{row['year']} đã có trong {first['file']} dòng {first['row']} với số "
+                        f"{format_vi(first['value'], 6).rstrip('0').rstrip(',')}, ở đây là "
+                        f"{format_vi(row['value'], 6).rstrip('0').rstrip(',')}: hai cơ quan báo cáo khác nhau, "
+                        "Sở KH&CN cần thống nhất một số"))
     result.tables["reports"] = reports
 
 

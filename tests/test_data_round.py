@@ -266,11 +266,14 @@ def test_a_filled_workbook_with_typical_mistakes_is_rejected_with_every_problem_
     }
     assert found == expected, sorted(found ^ expected)
     messages = {(p.row, p.column): p.message for p in result.problems if p.file == name}
-    assert "'12,5' is text, not a number" in messages[(r23, "value")] and "12.5" in messages[(r23, "value")]
-    assert "'khoảng 30' is not a number" in messages[(r24, "value")]
-    assert "no source" in messages[(r25, "source")]
-    assert "'phần trăm'" in messages[(r22, "unit")]
-    assert "conflicting duplicate of row" in messages[(last, "value")]
+    # in Vietnamese, at the sheet and cell as Excel shows them, quoting the cell as typed
+    assert messages[(r23, "value")].startswith(f"Trang «Số liệu», ô F{r23} (cột Giá trị): «12,5» được nhập dưới "
+                                               "dạng chữ") and "đọc được là 12,5" in messages[(r23, "value")]
+    assert "«khoảng 30» không phải là con số" in messages[(r24, "value")]
+    assert messages[(r25, "source")].startswith(f"Trang «Số liệu», ô I{r25} (cột Nguồn") \
+        and "chưa có nguồn" in messages[(r25, "source")]
+    assert "«phần trăm»" in messages[(r22, "unit")]
+    assert f"trùng với dòng {last - 1}" in messages[(last, "value")]
     assert any(str(p).startswith(f"{name}:{r23}:value: ") for p in result.problems)
     assert set(p.name for p in raw_copy.rglob("*")) == before  # nothing written into the raw folder
 
@@ -331,7 +334,8 @@ def test_the_shipped_yearbook_template_is_the_statistics_office_workbook(raw_cop
                           r11: dict(value=615.0)})
     result = validate_raw(raw_copy)
     assert [str(p) for p in result.problems] == [
-        f"reports/{PERIOD}/nien giam.xlsx:{r11}:source: the value has no source: write the report's number and date"]
+        f"reports/{PERIOD}/nien giam.xlsx:{r11}:source: Trang «Số liệu», ô I{r11} (cột Nguồn (số, ngày văn bản báo "
+        "cáo)): giá trị chưa có nguồn: ghi số và ngày của văn bản, báo cáo"]
     fill(target, target, {r11: dict(source="Niên giám thống kê tỉnh Bắc Ninh 2015, biểu 10 (test)")})
     result = validate_raw(raw_copy)
     assert result.ok, result.problems
@@ -466,10 +470,10 @@ def test_a_workbook_outside_a_period_folder_or_not_xlsx_is_located(requests, raw
     (raw_copy / "reports" / PERIOD / "so-khcn.csv").write_text("a,b\n", encoding="utf-8")
     problems = [str(p) for p in validate_raw(raw_copy).problems]
     assert problems == [
-        f"reports/{PERIOD}/so-khcn.csv:0:-: only .xlsx workbooks belong in reports/ (save the returned workbook as "
-        "Excel .xlsx)",
-        "reports/quy4/so-khcn.xlsx:0:-: a returned workbook belongs in reports/YYYY-QN/ (e.g. reports/2026-Q4/), "
-        "the period of the round"]
+        f"reports/{PERIOD}/so-khcn.csv:0:-: Thư mục reports/ chỉ nhận tệp Excel .xlsx: mở tệp và lưu lại dưới "
+        "dạng Excel .xlsx (File → Save As → .xlsx)",
+        "reports/quy4/so-khcn.xlsx:0:-: Tệp báo cáo gửi lại phải nằm trong thư mục của kỳ báo cáo, "
+        "reports/YYYY-QN/ (ví dụ reports/2026-Q4/)"]
 
 
 def test_text_from_data_never_becomes_a_formula_in_a_workbook(tmp_path):
