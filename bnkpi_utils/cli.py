@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="check the raw data and list every problem")
     validate.add_argument("--raw-dir", type=Path, default=config.RAW_DIR, help="raw inputs (default: data/raw)")
+    validate.add_argument("--output-dir", type=Path, default=config.OUTPUT_DIR,
+                          help="writes OUTPUT/feedback/YYYY-QN/<file>.xlsx for returned workbooks with problems "
+                               "(default: outputs)")
     parser.subcommands = sub.choices  # for the usage of the right subcommand on unknown options
     return parser
 
@@ -180,9 +183,17 @@ def _progress(quiet: bool):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from . import data_round
+
     result = validate_raw(args.raw_dir)
     for problem in result.problems:
         print(problem)
+    try:
+        for path in data_round.write_feedback(args.raw_dir, result.problems, args.output_dir):
+            print(f"bản có đánh dấu lỗi để gửi lại cơ quan (annotated copy): {path}", file=sys.stderr)
+    except OSError as exc:  # the problems are printed anyway; the copies are a convenience
+        print(f"bnkpi validate: cannot write the feedback copies in {args.output_dir}: {exc.strerror or exc}",
+              file=sys.stderr)
     if result.problems:
         print(f"{len(result.problems)} problem(s) in {args.raw_dir}", file=sys.stderr)
         return EXIT_INVALID_DATA

@@ -836,6 +836,70 @@ def validate_reports(raw_dir: Path, result) -> None:
     result.tables["reports"] = reports
 
 
+FEEDBACK_SHEET = "Lỗi cần sửa"
+
+
+def write_feedback(raw_dir: Path, problems: list, output_dir: Path) -> list[Path]:
+    """For each returned workbook with problems, an annotated copy ``OUTPUT/feedback/YYYY-QN/<file>.xlsx``: each
+    problem cell highlighted with a comment, and a sheet «Lỗi cần sửa» listing them. The department can send it
+    back unchanged. The returned file itself is only read."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    raw_dir, output_dir = Path(raw_dir), Path(output_dir)
+    by_file: dict[str, list] = {}
+    for problem in problems:
+        parts = Path(problem.file).parts
+        if len(parts) == 3 and parts[0] == "reports" and PERIOD.match(parts[1]) and parts[2].lower().endswith(".xlsx"):
+            by_file.setdefault(problem.file, []).append(problem)
+    written = []
+    for name, found in by_file.items():
+        try:
+            book = load_workbook(raw_dir / name)
+        except Exception:  # a file that cannot be opened gets its message in the terminal only
+            continue
+        sheet = book[SHEET] if SHEET in book.sheetnames else None
+        header = [str(c.value).strip() if c.value is not None else "" for c in sheet[1]] if sheet else []
+        mark = PatternFill("solid", fgColor="FFC7CE")
+        listed = []
+        for problem in sorted(found, key=lambda p: (p.row, p.column)):
+            cell = None
+            if sheet is not None and problem.row >= 1 and problem.column in header:
+                cell = sheet.cell(row=problem.row, column=header.index(problem.column) + 1)
+                for merged in sheet.merged_cells.ranges:  # a comment goes on the range's first cell
+                    if cell.coordinate in merged:
+                        cell = sheet.cell(row=merged.min_row, column=merged.min_col)
+                cell.fill = mark
+                previous = cell.comment.text + "\n" if cell.comment else ""
+                comment = Comment(previous + problem.message, "Sở KH&CN")
+                comment.width, comment.height = 420, 160
+                cell.comment = comment
+            listed.append((cell.coordinate if cell is not None else "", problem.row or "", problem.message,
+                           typed(cell.value, cell.number_format) if cell is not None else ""))
+        if FEEDBACK_SHEET in book.sheetnames:
+            del book[FEEDBACK_SHEET]
+        errors = book.create_sheet(FEEDBACK_SHEET, 0)
+        errors.append([f"Tệp {Path(name).name}: {len(listed)} lỗi cần sửa. Sửa các ô tô màu đỏ ở trang «{SHEET}» "
+                       "(di chuột vào ô để xem ghi chú), rồi gửi lại tệp cho Sở KH&CN."])
+        errors.append(["Ô", "Dòng", "Nội dung cần sửa", "Ô đang ghi"])
+        for row in listed:
+            errors.append(list(row))
+        errors["A1"].font = Font(bold=True, size=12)
+        for cell in errors[2]:
+            cell.font = Font(bold=True)
+        errors.column_dimensions["A"].width, errors.column_dimensions["B"].width = 8, 7
+        errors.column_dimensions["C"].width, errors.column_dimensions["D"].width = 100, 18
+        for row in errors.iter_rows(min_row=3):
+            row[2].alignment = Alignment(wrap_text=True, vertical="top")
+        book.active = 0
+        target = output_dir / "feedback" / Path(name).relative_to("reports")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        book.save(target)
+        written.append(target)
+    return written
+
+
 # --------------------------------------------------------------------------------------------- joining
 
 

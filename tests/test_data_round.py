@@ -592,3 +592,134 @@ def test_the_simulated_merged_values_are_the_hand_computed_combinations(simulate
     assert "Bắc Giang (cũ) 40" in at.loc[("coverage_5g_pct", 2021), "derived_from"]
     # ranks are never combined: no merged rank before 2025
     assert not len(merged[merged["indicator"].str.endswith("_rank") & (merged["year"] < 2025)])
+
+
+# --------------------------------------------------------------------------------------------- silent mistakes, feedback
+
+OFFICE = "van-phong-ubnd-tinh"
+
+
+def office_returned(requests, raw: Path, name: str, edits=None, added=(), tweak=None) -> tuple[Path, list[dict]]:
+    """The office's workbook with two good values (the rank 2025 in row 3, dossiers online 2025) plus ``edits``;
+    ``tweak(book)`` then makes the mistake under test, as a clerk would in Excel."""
+    source = requests[OFFICE]
+    rows = sheet_rows(source)
+    good = {3: dict(value=7, kind="actual", source=SOURCE),
+            row_of(rows, "admin_dossiers_online_pct", 2025): dict(value=82, kind="actual", source=SOURCE)}
+    path = fill(source, raw / "reports" / PERIOD / name, {**good, **(edits or {})}, added)
+    if tweak:
+        book = load_workbook(path)
+        tweak(book)
+        book.save(path)
+    return path, rows
+
+
+def problems_of(raw: Path, name: str) -> list:
+    return [p for p in validate_raw(raw).problems if p.file == f"reports/{PERIOD}/{name}"]
+
+
+def test_a_deleted_label_row_is_reported_not_a_silently_dropped_first_row(requests, raw_copy):
+    office_returned(requests, raw_copy, "x.xlsx", tweak=lambda book: book[data_round.SHEET].delete_rows(2))
+    found = problems_of(raw_copy, "x.xlsx")
+    assert [(p.row, p.column) for p in found] == [(2, "-")]
+    assert "dòng tên cột đã bị xóa" in found[0].message and found[0].message.startswith("Trang «Số liệu», dòng 2")
+
+
+def test_an_altered_label_row_is_reported(requests, raw_copy):
+    def rename(book):
+        book[data_round.SHEET]["F2"] = "Số liệu năm"
+
+    office_returned(requests, raw_copy, "x.xlsx", tweak=rename)
+    found = problems_of(raw_copy, "x.xlsx")
+    assert [(p.row, p.column) for p in found] == [(2, "-")] and "đã bị sửa ở: Giá trị" in found[0].message
+
+
+def test_data_on_another_sheet_is_reported(requests, raw_copy):
+    def extra(book):
+        other = book.create_sheet("Bổ sung 2020")
+        other.append(["KH20-29", "admin_dossiers_online_pct", "", "Bắc Ninh", 2020, 15])
+        other.append(["KH20-29", "admin_dossiers_online_pct", "", "Bắc Ninh", 2019, 12])
+
+    office_returned(requests, raw_copy, "x.xlsx", tweak=extra)
+    found = problems_of(raw_copy, "x.xlsx")
+    assert len(found) == 1 and found[0].message.startswith("Trang «Bổ sung 2020», ô A1: trang này có 10 ô có dữ liệu")
+
+
+def test_a_percent_entered_as_a_fraction_or_in_a_percent_cell_is_reported(requests, raw_copy):
+    rows = sheet_rows(requests[OFFICE])
+    fraction = row_of(rows, "admin_dossiers_online_pct", 2026)  # 0,85 beside 82 in 2025
+    formatted = row_of(rows, "full_online_public_services_pct", 2025)  # «40%» typed in Excel: 0,4 with format 0%
+
+    def percent_cell(book):
+        book[data_round.SHEET].cell(row=formatted, column=6).number_format = "0%"
+
+    office_returned(requests, raw_copy, "x.xlsx", {fraction: dict(value=0.85, kind="estimate", source=SOURCE),
+                                                   formatted: dict(value=0.4, kind="actual", source=SOURCE)},
+                    tweak=percent_cell)
+    found = {(p.row, p.column): p.message for p in problems_of(raw_copy, "x.xlsx")}
+    assert set(found) == {(fraction, "value"), (formatted, "value")}
+    assert "«0,85» có vẻ là tỷ lệ thập phân" in found[(fraction, "value")] and "85 chứ không phải 0,85" in \
+        found[(fraction, "value")]
+    assert "định dạng phần trăm nên Excel lưu «40%» thành 0,4" in found[(formatted, "value")]
+    # a small share that is really small (no value ten times larger beside it) stays accepted
+    assert data_round.PERCENT_FACTOR == 10
+
+
+def test_merged_cells_are_reported_once_not_as_missing_sources(requests, raw_copy):
+    rows = sheet_rows(requests[OFFICE])
+    r = [row_of(rows, "admin_dossiers_count", y, "Bắc Ninh (cũ)") for y in (2021, 2022)]
+    edits = {row: dict(value=1000 + i, kind="actual") for i, row in enumerate(r)}
+    edits[r[0]]["source"] = SOURCE
+
+    def merge(book):
+        book[data_round.SHEET].merge_cells(f"I{r[0]}:I{r[1]}")
+
+    office_returned(requests, raw_copy, "x.xlsx", edits, tweak=merge)
+    found = problems_of(raw_copy, "x.xlsx")
+    assert [(p.row, p.column) for p in found] == [(r[0], "source")]
+    assert f"các ô I{r[0]}:I{r[1]} bị gộp (merge)" in found[0].message and "chưa có nguồn" not in found[0].message
+
+
+def test_a_value_typed_in_the_note_and_a_date_in_the_year_are_reported_as_typed(requests, raw_copy):
+    import datetime
+
+    rows = sheet_rows(requests[OFFICE])
+    noted = row_of(rows, "admin_dossiers_count", 2023, "Bắc Giang (cũ)")
+    path, _ = office_returned(requests, raw_copy, "x.xlsx", {noted: dict(note="75")}, added=[
+        dict(target_id="KH20-29", indicator="admin_dossiers_count", region="Bắc Ninh (cũ)",
+             year=datetime.datetime(2024, 12, 31), value=1200, unit="Hồ sơ", kind="actual", source=SOURCE)])
+    last = load_workbook(path)[data_round.SHEET].max_row
+    found = {(p.row, p.column): p.message for p in problems_of(raw_copy, "x.xlsx")}
+    assert set(found) == {(noted, "note"), (last, "year")}
+    assert found[(noted, "note")].startswith(f"Trang «Số liệu», ô J{noted} (cột Ghi chú): có con số «75»")
+    assert "«31/12/2024»" in found[(last, "year")] and "datetime" not in found[(last, "year")]
+
+
+def test_validate_writes_an_annotated_copy_and_leaves_the_returned_file_alone(requests, raw_copy, tmp_path):
+    import hashlib
+
+    rows = sheet_rows(requests[OFFICE])
+    bad_row = row_of(rows, "admin_dossiers_online_pct", 2026)
+    path, _ = office_returned(requests, raw_copy, "van phong.xlsx",
+                              {bad_row: dict(value="khoảng 85", kind="estimate", source=SOURCE)})
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    out = tmp_path / "out"
+    result = run_bnkpi("validate", "--raw-dir", str(raw_copy), "--output-dir", str(out))
+    assert result.returncode == 2 and f"reports/{PERIOD}/van phong.xlsx:{bad_row}:value: Trang «Số liệu», ô F" \
+        in result.stdout and "Traceback" not in result.stderr
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # the returned file is never modified
+    copy = out / "feedback" / PERIOD / "van phong.xlsx"
+    book = load_workbook(copy)
+    assert book.sheetnames[0] == data_round.FEEDBACK_SHEET
+    listed = [[c.value for c in row] for row in book[data_round.FEEDBACK_SHEET].iter_rows(min_row=3)]
+    assert listed == [[f"F{bad_row}", bad_row, listed[0][2], "«khoảng 85»"]]
+    cell = book[data_round.SHEET][f"F{bad_row}"]
+    assert cell.comment is not None and "«khoảng 85» không phải là con số" in cell.comment.text
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE")
+    assert book[data_round.SHEET].protection.sheet and book[data_round.SHEET].freeze_panes == "C3"
+    # after correction the same workbook is accepted and no feedback copy is written for it
+    shutil.rmtree(out)
+    fill(path, path, {bad_row: dict(value=85)})
+    result = run_bnkpi("validate", "--raw-dir", str(raw_copy), "--output-dir", str(out))
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert not (out / "feedback").exists()
