@@ -222,7 +222,14 @@ def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str,
             elif combine in ("sum", "weighted"):
                 for label in OLD_LABELS:
                     add(agency, entry, indicator, entry["name_vi"], label, year, entry["unit"], kind)
-    out = pd.concat([pd.DataFrame(rows), statistics_office_rows(period, macro)], ignore_index=True)
+    asked_rows = pd.DataFrame(rows)
+    if len(asked_rows):  # a denominator shared by two targets (all communes) is asked once, for both
+        key = ["agency", "indicator", "region", "year"]
+        ids = asked_rows.groupby(key, sort=False)["target_id"].agg(lambda t: ", ".join(dict.fromkeys(
+            i for text in t for i in text.split(", "))))
+        asked_rows = asked_rows.drop_duplicates(key).drop(columns=["target_id"]).merge(
+            ids.reset_index(), on=key, how="left")[list(asked_rows.columns)]
+    out = pd.concat([asked_rows, statistics_office_rows(period, macro)], ignore_index=True)
     # one block per quantity asked, year by year, the old provinces before the merged province
     order = {label: i for i, label in enumerate(OLD_LABELS + ("Bắc Ninh",))}
     return (out.assign(_group=out["target_id"].where(out["target_id"] != "", out["indicator"]),
@@ -955,6 +962,14 @@ def coverage(assessment: pd.DataFrame, reports: pd.DataFrame | None = None, peri
     out["period"] = period
     out["workbook_returned"] = [a in set(current["agency"]) for a in out.index]
     out["values_delivered"] = delivered.reindex(out.index).fillna(0).astype(int)
+    returned = set(current["agency"])
+    reasons = {agency: [] for agency in out.index}
+    for _, row in df.iterrows():
+        why = no_verdict_reason(row, row["agency"] in returned or not period)
+        if why:
+            reasons[row["agency"]].append(f"{row['target_id']} ({why})")
+    out["no_verdict"] = [len(reasons[a]) for a in out.index]
+    out["why_no_verdict"] = ["; ".join(reasons[a]) for a in out.index]
     out = out.sort_values(["no_data", "targets"], ascending=False).reset_index()
     for column in ("targets", "no_data", "one_point", "two_or_more"):
         out[column] = out[column].astype(int)
@@ -963,8 +978,40 @@ def coverage(assessment: pd.DataFrame, reports: pd.DataFrame | None = None, peri
                  no_data_pct=round(100 * out["no_data"].sum() / out["targets"].sum(), 1),
                  targets_without_data=";".join(sorted(df.loc[df["no_data"], "target_id"])), period=period,
                  workbook_returned=bool(out["workbook_returned"].all()),
-                 values_delivered=int(out["values_delivered"].sum()))
+                 values_delivered=int(out["values_delivered"].sum()), no_verdict=int(out["no_verdict"].sum()),
+                 why_no_verdict="; ".join(w for w in out["why_no_verdict"] if w))
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+VERDICT_STATUSES = ("achieved", "not_achieved", "on_track", "at_risk", "off_track")
+NO_VERDICT_VI = {
+    "not_comparable": "không so sánh được: số liệu nào cũng không đổi được kết luận",
+    "not_asked": "không hỏi: Sở tự tính hoặc đã có số công bố",
+    "not_returned": "cơ quan chưa gửi báo cáo",
+    "later_year": "cần số liệu năm sau",
+    "no_data": "chưa có số liệu",
+    "other_territory": "chỉ có số liệu tỉnh cũ, chưa ghép được",
+}
+
+
+def no_verdict_reason(row: pd.Series, returned: bool) -> str:
+    """Why a target has no verdict yet, in the terms of the round ("" when it has one): not comparable, not asked,
+    workbook not returned, needs a later year, or no data."""
+    from . import harmonise
+
+    if row.get("status") in VERDICT_STATUSES:
+        return ""
+    if row.get("status") == "not_comparable":
+        return NO_VERDICT_VI["not_comparable"]
+    rule = harmonise.rule_of(str(row.get("indicator")))
+    method = str(row.get("method") or "")
+    if method in ("period_not_started", "one_point") or method.startswith("one_"):
+        return NO_VERDICT_VI["later_year"]
+    if method.endswith("_territory_only"):
+        return NO_VERDICT_VI["other_territory"]
+    if rule is not None and rule["ask"] == "no":
+        return NO_VERDICT_VI["not_asked"]
+    return NO_VERDICT_VI["no_data"] if returned else NO_VERDICT_VI["not_returned"]
 
 
 def latest_source(assessment: pd.DataFrame, kpi: pd.DataFrame) -> pd.Series:

@@ -723,3 +723,27 @@ def test_validate_writes_an_annotated_copy_and_leaves_the_returned_file_alone(re
     result = run_bnkpi("validate", "--raw-dir", str(raw_copy), "--output-dir", str(out))
     assert result.returncode == 0, result.stdout[-2000:]
     assert not (out / "feedback").exists()
+
+
+def test_coverage_says_who_returned_what_and_why_targets_have_no_verdict(simulated_round):
+    tables = simulated_round["tables"]
+    coverage = data_round.coverage(simulated_round["assessment"], tables["reports"]).set_index("agency")
+    total = coverage.loc["Tổng cộng"]
+    assert total["period"] == PERIOD
+    # every agency asked returned; Sở GD&ĐT is asked nothing (its one target, a PII pillar, is not comparable)
+    returned = coverage.drop(index="Tổng cộng")["workbook_returned"]
+    assert set(returned[~returned].index) == {"Sở Giáo dục và Đào tạo"}
+    assert total["values_delivered"] == simulated_round["delivered"]
+    assert total["no_verdict"] == 98 - 74
+    why = dict(item.split(" (", 1) for item in total["why_no_verdict"].split("; "))
+    assert why["KH279-P1"].startswith("không so sánh được")
+    assert why["KH20-15"] == "cần số liệu năm sau)"  # DTI: the merged province has one edition (2025)
+    assert why["KH20-10"].startswith("không hỏi")  # the TFP share is computed, never asked
+    assert coverage.loc["Sở Y tế", "no_verdict"] == 0 and coverage.loc["Sở Y tế", "why_no_verdict"] == ""
+    # an agency that has not returned its workbook is named as the reason
+    partial = tables["reports"][tables["reports"]["agency"] != "Sở Nội vụ"]
+    without = data_round.coverage(simulated_round["assessment"].assign(
+        status=lambda a: a["status"].where(a["agency"] != "Sở Nội vụ", "insufficient_data"),
+        method=lambda a: a["method"].where(a["agency"] != "Sở Nội vụ", "no_data")), partial).set_index("agency")
+    assert not without.loc["Sở Nội vụ", "workbook_returned"]
+    assert "cơ quan chưa gửi báo cáo" in without.loc["Sở Nội vụ", "why_no_verdict"]
