@@ -898,7 +898,13 @@ def write_feedback(raw_dir: Path, problems: list, output_dir: Path) -> list[Path
         errors.column_dimensions["A"].width, errors.column_dimensions["B"].width = 8, 7
         errors.column_dimensions["C"].width, errors.column_dimensions["D"].width = 100, 18
         for row in errors.iter_rows(min_row=3):
-            row[2].alignment = Alignment(wrap_text=True, vertical="top")
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=cell.column == 3, vertical="top")
+            errors.row_dimensions[row[0].row].height = 15 * max(1, -(-len(str(row[2].value or "")) // 95))
+        errors.page_setup.orientation = "landscape"  # printed or exported: the whole list on the page width
+        errors.page_setup.fitToWidth, errors.page_setup.fitToHeight = 1, 0
+        errors.sheet_properties.pageSetUpPr.fitToPage = True
+        errors.print_title_rows = "2:2"
         book.active = 0
         target = output_dir / "feedback" / Path(name).relative_to("reports")
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -747,3 +747,52 @@ def test_coverage_says_who_returned_what_and_why_targets_have_no_verdict(simulat
         method=lambda a: a["method"].where(a["agency"] != "Sở Nội vụ", "no_data")), partial).set_index("agency")
     assert not without.loc["Sở Nội vụ", "workbook_returned"]
     assert "cơ quan chưa gửi báo cáo" in without.loc["Sở Nội vụ", "why_no_verdict"]
+
+
+# --------------------------------------------------------------------------------------------- LibreOffice
+
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice(tmp_path: Path, source: Path, target: str) -> Path:
+    """Open ``source`` in headless LibreOffice Calc and save it as ``target`` (``xlsx`` or ``pdf``)."""
+    import subprocess
+
+    out = tmp_path / f"lo-{target}"
+    out.mkdir(exist_ok=True)
+    profile = tmp_path / "lo-profile"
+    filters = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "pdf": "pdf"}
+    result = subprocess.run([SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+                             filters[target], "--outdir", str(out), str(source)], capture_output=True, text=True,
+                            timeout=300, env={**__import__("os").environ, "HOME": str(tmp_path)})
+    converted = out / f"{source.stem}.{target}"
+    assert converted.exists(), result.stdout + result.stderr
+    return converted
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_a_workbook_saved_by_libreoffice_is_accepted_and_feedback_opens(requests, raw_copy, tmp_path):
+    rows = sheet_rows(requests[OFFICE])
+    good = {3: dict(value=7, kind="actual", source=SOURCE),
+            row_of(rows, "admin_dossiers_online_pct", 2025): dict(value=82, kind="actual", source=SOURCE),
+            row_of(rows, "admin_dossiers_count", 2024, "Bắc Giang (cũ)"): dict(value=1250, kind="actual",
+                                                                               source=SOURCE)}
+    filled = fill(requests[OFFICE], tmp_path / "filled" / f"{OFFICE}.xlsx", good)
+    saved = libreoffice(tmp_path, filled, "xlsx")
+    book = load_workbook(saved)
+    sheet = book[data_round.SHEET]
+    assert sheet.protection.sheet and sheet["A3"].protection.locked and not sheet["F3"].protection.locked
+    assert {v.type for v in sheet.data_validations.dataValidation} >= {"decimal", "list", "whole"}
+    target = raw_copy / "reports" / PERIOD / saved.name
+    target.parent.mkdir(parents=True)
+    shutil.copy(saved, target)
+    result = validate_raw(raw_copy)
+    assert result.ok, [str(p) for p in result.problems[:5]]
+    assert sorted(result.tables["reports"]["value"]) == [7, 82, 1250]
+    # a feedback copy (problems marked) opens in LibreOffice and prints its list of problems
+    fill(target, target, {3: dict(value="thứ 7")})
+    problems = validate_raw(raw_copy).problems
+    copies = data_round.write_feedback(raw_copy, problems, tmp_path / "out")
+    assert len(copies) == 1
+    pdf = libreoffice(tmp_path, copies[0], "pdf")
+    assert pdf.stat().st_size > 10_000
