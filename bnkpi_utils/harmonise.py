@@ -134,10 +134,11 @@ def build(kpi: pd.DataFrame, macro: pd.DataFrame | None, log: list[str], units: 
         keys = sorted({(y, k) for (i, _, y, k) in facts if i in needed})
         for year, kind in keys:
             parts = {(name, unit): facts.get((name, unit, year, kind)) for name in needed for unit in old_units}
-            absent = sorted({OLD_LABEL_VI.get(u, u) for (_, u), fact in parts.items() if fact is None})
+            absent = [OLD_LABEL_VI.get(u, u) + (f" {name}" if kind_of_rule == "ratio" else "")
+                      for (name, u), fact in parts.items() if fact is None]
             if absent:
-                log.append(f"harmonise: {indicator} {region} {year} ({kind}): not built, "
-                           f"{', '.join(absent)} has no figure")
+                log.append(f"harmonise: {indicator} {region} {year} ({kind}): not built, no figure for "
+                           f"{', '.join(absent)}")
                 continue
             part_units = {fact[1] for fact in parts.values()}
             if kind_of_rule != "ratio" and len(part_units) > 1:
