@@ -60,6 +60,11 @@ WEIGHT_SERIES = (
 )
 WEIGHT_UNITS = {indicator: unit for indicator, unit, _ in WEIGHT_SERIES}
 STATISTICS_UNITS = {**TFP_UNITS, **WEIGHT_UNITS}  # the statistics office's series: macro rows, kind actual
+# The statistics office's workbook shows its units in Vietnamese; either wording is accepted back and stored in the
+# unit of macro.csv, so that its series join the held ones.
+UNITS_VI = {"grdp_const": "tỷ đồng, giá so sánh 2010", "employment": "nghìn người",
+            "investment_const": "tỷ đồng, giá so sánh 2010", "investment_current": "tỷ đồng, giá hiện hành",
+            "population_avg": "người", "grdp_current": "tỷ đồng, giá hiện hành"}
 # Targets stated as a growth rate or an increase over a base year are computed from a yearly count: the round
 # asks for the count (the base series), in this unit.
 _DERIVED = re.compile(r"^(?P<base>.+?)_(?:growth_pct|increase_since_(?P<year>\d{4}))$")
@@ -238,6 +243,11 @@ def request_rows(targets: pd.DataFrame, kpi: pd.DataFrame | None, period: str,
             .drop(columns=["_group", "_region"]).reset_index(drop=True))
 
 
+VINTAGE_VI = {"report": "số báo cáo", "yearbook": "niên giám", "revised": "số điều chỉnh", "official": "số chính thức",
+              "preliminary": "số sơ bộ", "estimate": "số ước tính", "early estimate": "số ước sớm",
+              "secondary": "nguồn thứ cấp", "alternative": "phương án khác", "approximate": "số xấp xỉ"}
+
+
 def _held_macro(macro: pd.DataFrame | None, indicator: str, label: str, year: int) -> tuple[object, str]:
     """The statistics office's own series as the department holds it (the best vintage), for its workbook."""
     if macro is None or macro.empty:
@@ -251,7 +261,8 @@ def _held_macro(macro: pd.DataFrame | None, indicator: str, label: str, year: in
         return None, ""
     row = rows.iloc[0]
     other_unit = f", đơn vị {row['unit']}" if str(row["unit"]).strip() != STATISTICS_UNITS.get(indicator) else ""
-    return float(row["value"]), f"{row['source']} [{row.get('vintage', '')}{other_unit}]"
+    vintage = VINTAGE_VI.get(str(row.get("vintage", "")), str(row.get("vintage", "")))
+    return float(row["value"]), f"{row['source']} [{vintage}{other_unit}]"
 
 
 def statistics_office_rows(period: str, macro: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -270,7 +281,8 @@ def statistics_office_rows(period: str, macro: pd.DataFrame | None = None) -> pd
             for year in range(first, last + 1):
                 value, source = _held_macro(macro, indicator, label, year)
                 rows.append(dict(agency=STATISTICS_OFFICE, target_id="", indicator=indicator, name_vi=name,
-                                 region=label, year=year, value=None, unit=unit, kind="actual", source="", note="",
+                                 region=label, year=year, value=None, unit=UNITS_VI.get(indicator, unit),
+                                 kind="actual", source="", note="",
                                  held_value=value, held_source=source))
     return pd.DataFrame(rows)
 
@@ -729,9 +741,11 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
             except ValueError as exc:
                 bad("value", str(exc))
         unit = str(cells.get("unit") or "").strip()
+        if indicator in UNITS_VI and unit == UNITS_VI[indicator]:
+            unit = units[indicator]  # stored in the unit of macro.csv
         if indicator in units and unit != units[indicator]:
-            bad("unit", f"đơn vị tính đã bị sửa thành {typed(unit)}: giữ nguyên đơn vị «{units[indicator]}» và quy "
-                        "đổi giá trị theo đơn vị đó")
+            bad("unit", f"đơn vị tính đã bị sửa thành {typed(unit)}: giữ nguyên đơn vị "
+                        f"«{UNITS_VI.get(indicator, units[indicator])}» và quy đổi giá trị theo đơn vị đó")
         is_percent = indicator in units and (units[indicator].startswith("%") or indicator.endswith("_pct"))
         if value is not None and is_percent and "%" in str(fmt.get("value", "")):
             bad("value", f"ô được định dạng phần trăm nên Excel lưu {typed(cells['value'], fmt['value'])} thành "

@@ -796,3 +796,18 @@ def test_a_workbook_saved_by_libreoffice_is_accepted_and_feedback_opens(requests
     assert len(copies) == 1
     pdf = libreoffice(tmp_path, copies[0], "pdf")
     assert pdf.stat().st_size > 10_000
+
+
+def test_the_statistics_office_sees_its_held_series_in_vietnamese_units(shipped):
+    rows = data_round.statistics_office_rows(PERIOD, shipped["macro"])
+    assert set(rows["unit"]) == set(data_round.UNITS_VI.values())
+    macro = shipped["macro"]
+    held = macro[(macro["indicator"] == "grdp_current") & (macro["region"] == "Bắc Ninh")
+                 & (macro["year_start"] == 2023) & (macro["territory"] == "old")].iloc[0]
+    row = rows[(rows["indicator"] == "grdp_current") & (rows["region"] == "Bắc Ninh (cũ)") & (rows["year"] == 2023)]
+    assert row["held_value"].iloc[0] == held["value"] and row["held_source"].iloc[0].startswith(held["source"])
+    vintage = row["held_source"].iloc[0].rsplit("[", 1)[1]
+    assert vintage.rstrip("]") in data_round.VINTAGE_VI.values()  # the vintage said in Vietnamese
+    # nothing of the old territory beside the merged province's rows
+    merged = rows[(rows["region"] == "Bắc Ninh") & (rows["year"] < 2025)]
+    assert merged["held_value"].isna().all()
