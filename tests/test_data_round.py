@@ -194,11 +194,16 @@ def test_growth_and_increase_targets_ask_for_their_base_count(requests):
 
 
 def test_request_command_writes_one_agency_and_refuses_a_bad_period(tmp_path):
-    result = run_bnkpi("request", "--period", PERIOD, "--output-dir", str(tmp_path), "--agency", "cong an tinh")
+    result = run_bnkpi("request", "--period", PERIOD, "--output-dir", str(tmp_path), "--agency", "cong an tinh",
+                       "--due", "2027-01-15", "--contact", "Phòng Quản lý khoa học")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "requests" / PERIOD).iterdir()) == ["cong-an-tinh.xlsx"]
+    guide = load_workbook(tmp_path / "requests" / PERIOD / "cong-an-tinh.xlsx")[data_round.GUIDE_SHEET]
+    assert "Hạn gửi lại: 15/01/2027." in [c.value for c in guide["A"]]
     bad = run_bnkpi("request", "--period", "2026-4", "--output-dir", str(tmp_path))
     assert bad.returncode == 64 and "2026-Q4" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_bnkpi("request", "--period", PERIOD, "--due", "15/01/2027", "--output-dir", str(tmp_path))
+    assert bad.returncode == 64 and "YYYY-MM-DD" in bad.stderr and "Traceback" not in bad.stderr
 
 
 # --------------------------------------------------------------------------------------------- returned reports
