@@ -583,7 +583,9 @@ def column_letter(index: int) -> str:
 LABEL_OF = dict(zip(COLUMNS + HELD_COLUMNS, LABELS_VI + HELD_LABELS_VI))
 _NUMBER_IN_NOTE = re.compile(r"^\s*(khoảng|trên|dưới|gần|đạt|ước|~|>|<|≥|≤)?\s*[-+]?\d[\d.,]*\s*(%|phần trăm)?\s*$",
                              re.IGNORECASE)
-PERCENT_FACTOR = 10  # a value ≤ 1 is read as a fraction when the held or neighbouring values are ≥ 10 times it
+# A value v ≤ 1 in a % row is read as a fraction typed for a percent when 100·v lies within this factor of a held or
+# neighbouring value above 1 of the same indicator (0,35 beside 30: yes; 0,2 beside 3: no, a real small share).
+PERCENT_MATCH = (0.5, 2.0)
 
 
 def _where(sheet: str, column: int | None, row: int, key: str) -> str:
@@ -753,7 +755,8 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
                          f"(ví dụ 35, không phải 35% hay 0,35)")
             value = None
         elif value is not None and is_percent and 0 < value <= 1:
-            near = [n for n in numbers.get(indicator, []) if n > 1 and n >= PERCENT_FACTOR * value]
+            near = [n for n in numbers.get(indicator, [])
+                    if n > 1 and PERCENT_MATCH[0] <= 100 * value / n <= PERCENT_MATCH[1]]
             if near:
                 bad("value", f"{typed(cells['value'])} có vẻ là tỷ lệ thập phân trong khi các số khác của chỉ tiêu này "
                              f"là số phần trăm (ví dụ {format_vi(max(near), 2)}): nhập số phần trăm, ví dụ "

@@ -666,8 +666,11 @@ def test_a_percent_entered_as_a_fraction_or_in_a_percent_cell_is_reported(reques
     assert "«0,85» có vẻ là tỷ lệ thập phân" in found[(fraction, "value")] and "85 chứ không phải 0,85" in \
         found[(fraction, "value")]
     assert "định dạng phần trăm nên Excel lưu «40%» thành 0,4" in found[(formatted, "value")]
-    # a small share that is really small (no value ten times larger beside it) stays accepted
-    assert data_round.PERCENT_FACTOR == 10
+    # a share that is really small (0,2 beside 3: ×100 it would be far from its neighbours) stays accepted
+    small = row_of(rows, "full_online_public_services_pct", 2026)
+    office_returned(requests, raw_copy, "y.xlsx", {formatted: dict(value=3, kind="actual", source=SOURCE),
+                                                   small: dict(value=0.2, kind="estimate", source=SOURCE)})
+    assert problems_of(raw_copy, "y.xlsx") == []
 
 
 def test_merged_cells_are_reported_once_not_as_missing_sources(requests, raw_copy):
