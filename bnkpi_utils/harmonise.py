@@ -240,6 +240,12 @@ def _span(years: list[int]) -> str:
 VERDICTS = ("achieved", "not_achieved", "on_track", "at_risk", "off_track")
 
 
+def _sentence(text: object) -> str:
+    """A note closed by a full stop, so that a sentence can follow."""
+    text = "" if text is None or (isinstance(text, float) and text != text) else str(text).strip()
+    return text if not text or text.endswith((".", "!", "?", ":")) else text + "."
+
+
 def annotate(assessment: pd.DataFrame, kpi: pd.DataFrame) -> pd.DataFrame:
     """Adds ``derived_years`` and ``derived_rule`` to each target whose series holds built values, and says so in
     its notes when it has a verdict ("Số liệu 2021–2024: cộng số liệu hai tỉnh cũ.")."""
@@ -269,8 +275,8 @@ def annotate(assessment: pd.DataFrame, kpi: pd.DataFrame) -> pd.DataFrame:
         if row.get("status") in VERDICTS:
             rule_text = "; ".join(RULE_VI[k] + (f" theo {WEIGHT_VI[rule['weight']]}" if k == "weighted" and
                                                 rule is not None and rule["weight"] else "") for k in kinds)
-            out.loc[index, "note_vi"] = f"{row['note_vi']} Số liệu {span}: {rule_text}.".strip()
-            out.loc[index, "note_en"] = (f"{row['note_en']} Values {span}: "
+            out.loc[index, "note_vi"] = f"{_sentence(row['note_vi'])} Số liệu {span}: {rule_text}.".strip()
+            out.loc[index, "note_en"] = (f"{_sentence(row['note_en'])} Values {span}: "
                                          f"{'; '.join(RULE_EN[k] for k in kinds)}.").strip()
     return out
 

@@ -140,4 +140,6 @@ def test_a_verdict_resting_on_built_values_says_so():
     after = tg.assess(targets, kpi2, as_of_year=2026).iloc[0]
     assert after["n_points"] == 5 and after["status"] in harmonise.VERDICTS
     assert after["derived_years"] == "2021–2024" and after["derived_rule"] == "sum"
-    assert after["note_vi"].endswith("Số liệu 2021–2024: cộng số liệu hai tỉnh cũ.")
+    assert after["note_vi"].endswith(". Số liệu 2021–2024: cộng số liệu hai tỉnh cũ.")
+    assert after["note_en"].endswith(
+        ". Values 2021–2024: sum of the two old provinces.")
