@@ -8,7 +8,10 @@ agencies returned their workbook and which targets are still without data.
 
 Territory: in a workbook the ``region`` cell says which territory a value describes. ``Bắc Ninh`` is the province
 as it is from 1 July 2025 (old Bắc Ninh + Bắc Giang) for every year, also past years; ``Bắc Ninh (cũ)`` and
-``Bắc Giang (cũ)`` are the old provinces (years before 2025 only).
+``Bắc Giang (cũ)`` are the old provinces (years before 2025 only). Agencies are asked what they hold: the old
+provinces before 2025 (by each indicator's harmonisation rule, ``bnkpi_utils/harmonise.py``), the merged province
+from 2025. Messages about returned workbooks are Vietnamese and name the sheet and cell as Excel shows them;
+``write_feedback`` writes the annotated copies ``bnkpi validate`` hands back.
 """
 
 from __future__ import annotations
@@ -93,8 +96,6 @@ def check_period(period: str) -> tuple[int, int]:
 def check_due(due: str | None) -> None:
     if due is None:
         return
-    import datetime
-
     try:
         datetime.date.fromisoformat(str(due).strip())
     except ValueError:
@@ -335,8 +336,6 @@ def guide_lines(agency: str, period: str, due: str | None = None, contact: str |
 
 def _date_vi(text: str) -> str:
     """``2027-01-15`` → ``15/01/2027`` (the way a Vietnamese document writes a date)."""
-    import datetime
-
     try:
         return datetime.date.fromisoformat(str(text).strip()).strftime("%d/%m/%Y")
     except ValueError:
