@@ -825,6 +825,8 @@ def pii_rank_notes(assessment: pd.DataFrame, pii_gaps: pd.DataFrame) -> pd.DataF
     for index, row in out[out["indicator"] == "pii_rank"].iterrows():
         latest = pii_gaps[(pii_gaps["edition"] == pii_gaps["edition"].max())
                           & (pii_gaps["target_rank"] == int(row["target_value"]))]
+        if "comparable" in latest.columns:  # no margin across scales (a 63-unit target on a 34-unit edition)
+            latest = latest[latest["comparable"].astype(bool) & (latest["target_id"] == row["target_id"])]
         if latest.empty:
             continue
         g = latest.iloc[0]
