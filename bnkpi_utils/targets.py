@@ -758,7 +758,8 @@ def _missing_note_en(t: pd.Series) -> str:
 _INFERRED = re.compile(r"\binferred\b|\bsuy ra\b|% of the target|% kế hoạch|=>", re.IGNORECASE)
 _HIGH_FREQUENCY = re.compile(r"\bweekly\b|real-time|hằng tuần|hàng tuần|\bmonthly\b|hằng tháng", re.IGNORECASE)
 _ESTIMATE_VINTAGES = ("estimate", "early estimate", "preliminary", "approximate")
-_RATE_UNITS = re.compile(r"%|percent|phần trăm|điểm|points|rank|thứ bậc|hạng", re.IGNORECASE)
+_RATE_UNITS = re.compile(r"%|percent|phần trăm|điểm|points|rank|thứ bậc|hạng|chỉ số|index|/|mỗi|trung bình|\bper\b",
+                         re.IGNORECASE)
 # Indices published in real time and read weekly (the service index of Quyết định 766/QĐ-TTg, on the National
 # Public Service Portal): one reading is a snapshot, not the year (the raw data's notes say "weekly").
 HIGH_FREQUENCY_INDICES = ("public_service_index",)
@@ -767,14 +768,14 @@ QUALITY_COLUMNS = ["value_quality", "quality_vi", "quality_en", "status_quality_
 
 def cumulative_count(indicator: str, unit: str = "", operator: str = ">=") -> bool:
     """Whether a part-year value that meets the target settles it: only a count that accumulates through the
-    year (works accepted, patents granted) with a "at least" target. A share, rate, score or rank of ten months
-    can still fall by December, and a count held "at most" can still rise."""
+    year (works accepted, patents granted, enterprises) with an "at least" target. A share, rate, average,
+    score, index or rank of ten months can still fall by December, and a count held "at most" can still rise."""
     if operator not in (">=", ">"):
         return False
     name = str(indicator)
-    if name.endswith(("_pct", "_rank", "_score", "_index", "_rate", "_per_10k")) or _RATE_UNITS.search(str(unit or "")):
+    if name.endswith(("_pct", "_rank", "_score", "_index", "_rate", "_per_10k", "_per_person")) or name == "hdi":
         return False
-    return name.endswith(("_per_year", "_count", "_cumulative")) or "count" in name
+    return not _RATE_UNITS.search(str(unit or ""))
 
 
 def _text(row: pd.Series, *columns: str) -> str:
