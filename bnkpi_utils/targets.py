@@ -913,6 +913,7 @@ def consistency_checks(targets: pd.DataFrame, kpi: pd.DataFrame, tfp_record: flo
                       f"{g_high - need_high:.2f} points for capital and labour.")
         severity = "ambitious"
         if tfp_record is not None and not math.isnan(tfp_record):
+            tfp_record = tfp.to_percent(tfp_record)  # the record is in log points, the targets in percent: like for like
             finding_vi += (f" Mức TFP tăng nhanh nhất của Việt Nam trong một giai đoạn kế hoạch (PWT, không tính năm có "
                            f"điểm gãy số liệu): {format_vi(tfp_record, 2)} %/năm, tức mục tiêu gấp "
                            f"{format_vi(need_low / tfp_record, 1)}–{format_vi(need_high / tfp_record, 1)} lần.")

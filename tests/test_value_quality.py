@@ -110,3 +110,13 @@ def test_shipped_no_data_notes_name_the_bac_giang_values(shipped):
         note = shipped.loc[target_id, "note_vi"]
         assert "Bắc Giang (cũ):" in note and "không dùng được" in note, target_id
         assert not shipped.loc[target_id, "note_en"].startswith("No actual data."), target_id
+
+
+def test_consistency_check_divides_percent_by_percent():
+    targets = pd.DataFrame([
+        dict(_target("grdp_growth_pct", value=11.0, year=2030, unit="%/năm"), value_high=12.0, target_id="G"),
+        dict(_target("tfp_share_pct", value=55.0, year=2030, unit="%"), target_id="T")])
+    check = tg.consistency_checks(targets, _kpi(), 2.6515).iloc[0]
+    record_pct = 100 * (math.exp(0.026515) - 1)  # 2,687 %
+    assert "2,69 %/năm" in check["finding_vi"]
+    assert f"{6.05 / record_pct:.1f}–{6.60 / record_pct:.1f} times" in check["finding_en"]  # 2.3–2.5
