@@ -294,12 +294,18 @@ def _target(targets: pd.DataFrame | None, region: str, start: int, end: int) -> 
 def alpha_sensitivity(inputs: pd.DataFrame, region: str, periods: list[tuple[int, int]],
                       alphas: tuple[float, ...] = ALPHA_BAND, exclude_breaks: bool = False,
                       growth_guard: float = GROWTH_GUARD_PCT) -> pd.DataFrame:
-    """Period TFP shares over a band of capital shares."""
+    """Period TFP shares over a band of capital shares; ``break_years`` lists the break years of each period
+    (left out with ``exclude_breaks``, else included: the ``variant`` column says which)."""
     frames = []
     for alpha in alphas:
         yearly = growth_accounting(inputs, region, alpha, growth_guard=growth_guard)
         yearly = yearly[yearly["method"] == "cobb_douglas"]
-        frames.append(period_shares(yearly, periods, exclude_breaks=exclude_breaks, growth_guard=growth_guard))
+        table = period_shares(yearly, periods, exclude_breaks=exclude_breaks, growth_guard=growth_guard)
+        if len(table):
+            flagged = yearly[yearly["flag"].str.contains("input_break")]["year"]
+            table["break_years"] = [", ".join(str(int(y)) for y in flagged[flagged.between(a, b)])
+                                    for a, b in zip(table["period_start"], table["period_end"])]
+        frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

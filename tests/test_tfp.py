@@ -429,3 +429,13 @@ def test_published_comparisons_carry_tags_and_say_when_years_differ(macro):
     assert check.loc["2016–2020", "published_tag"] == "[approximate]"
     assert check.loc["2016–2019", "band_width_pp"] == pytest.approx(55.19 - 27.70, abs=0.01)
     assert "says little" in check.loc["2016–2019", "basis_note"]
+
+
+def test_alpha_band_names_the_break_years_of_each_period(macro):
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    both = pd.concat([tfp.alpha_sensitivity(inputs, "Việt Nam", [(2016, 2020), (2011, 2015)], alphas=(0.43,),
+                                            exclude_breaks=e) for e in (False, True)]).set_index(["variant", "period_start"])
+    assert both.loc[("all_years", 2016), "break_years"] == "2019" and both.loc[("all_years", 2016), "n_years"] == 4
+    assert both.loc[("excluding_break_years", 2016), "break_years"] == "2019"
+    assert both.loc[("excluding_break_years", 2016), "n_years"] == 3
+    assert both.loc[("all_years", 2011), "break_years"] == ""
