@@ -862,17 +862,20 @@ def explain_missing(assessment: pd.DataFrame, kpi: pd.DataFrame, region: str = "
         for name, part in other.groupby("region", sort=False):
             values = ", ".join(f"{_plain_vi(float(v))} ({int(y)})" for y, v in zip(part["year"], part["value"]))
             values_en = ", ".join(f"{float(v):g} ({int(y)})" for y, v in zip(part["year"], part["value"]))
-            vi.append(f"{OTHER_NAME_VI.get(name, name)}: {values} — {OTHER_REGION_VI.get(name, 'số của địa phương khác')}")
+            why = OTHER_REGION_VI.get(name, "số của địa phương khác")
+            vi.append(f"{OTHER_NAME_VI.get(name, name)}: {values} — {why}")
             en.append(f"{name}: {values_en}, {OTHER_REGION_EN.get(name, 'a figure of another region')}")
         if len(own_estimates):
             last = own_estimates.iloc[-1]
             vi.append(f"ước tính của tỉnh {_plain_vi(float(last['value']))} ({int(last['year'])}) — ước tính không "
                       "được tính là số thực tế")
-            en.append(f"the province's estimate {float(last['value']):g} ({int(last['year'])}), never counted as an actual")
+            en.append(f"the province's estimate {float(last['value']):g} ({int(last['year'])}), "
+                      "never counted as an actual")
         agency_vi = row.get("agency") or "cơ quan chủ trì"
         agency_en = row.get("agency") or "The responsible agency"
-        out.loc[index, "note_vi"] = (f"Chưa có số liệu thực tế của tỉnh. Số liệu hiện có nhưng không dùng được: "
-                                     f"{'; '.join(vi)}. Cần {agency_vi} báo cáo chuỗi số liệu hằng năm của chỉ tiêu này.")
+        out.loc[index, "note_vi"] = ("Chưa có số liệu thực tế của tỉnh. Số liệu hiện có nhưng không dùng được: "
+                                     f"{'; '.join(vi)}. Cần {agency_vi} báo cáo chuỗi số liệu hằng năm của "
+                                     "chỉ tiêu này.")
         out.loc[index, "note_en"] = (f"No actual data of the province. Data exist but cannot be used: {'; '.join(en)}. "
                                      f"{agency_en} needs to report this indicator every year.")
     return out
@@ -913,7 +916,7 @@ def consistency_checks(targets: pd.DataFrame, kpi: pd.DataFrame, tfp_record: flo
                       f"{g_high - need_high:.2f} points for capital and labour.")
         severity = "ambitious"
         if tfp_record is not None and not math.isnan(tfp_record):
-            tfp_record = tfp.to_percent(tfp_record)  # the record is in log points, the targets in percent: like for like
+            tfp_record = tfp.to_percent(tfp_record)  # the record is in log points, the targets in percent
             finding_vi += (f" Mức TFP tăng nhanh nhất của Việt Nam trong một giai đoạn kế hoạch (PWT, không tính năm có "
                            f"điểm gãy số liệu): {format_vi(tfp_record, 2)} %/năm, tức mục tiêu gấp "
                            f"{format_vi(need_low / tfp_record, 1)}–{format_vi(need_high / tfp_record, 1)} lần.")

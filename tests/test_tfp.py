@@ -366,7 +366,8 @@ def test_pim_sensitivity_flags_start_up_transients_by_their_dependence_on_k0(mac
                                 periods=periods)
     late = table[(table.pim_start == 1990)].set_index(["period_start", "k0_factor"])
     assert late.loc[(1991, 0.5), "tfp_share_pct"] < -70
-    assert bool(late.loc[(1991, 0.5), "start_up_transient"]) and "start_up_transient" in late.loc[(1991, 0.5), "share_flag"]
+    assert bool(late.loc[(1991, 0.5), "start_up_transient"])
+    assert "start_up_transient" in late.loc[(1991, 0.5), "share_flag"]
     assert not bool(late.loc[(2011, 1.0), "start_up_transient"])
     # the spread is the share at K₀ × 1,5 minus the share at K₀ × 0,5, computed independently here
     ends = tfp.pim_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
@@ -434,7 +435,8 @@ def test_published_comparisons_carry_tags_and_say_when_years_differ(macro):
 def test_alpha_band_names_the_break_years_of_each_period(macro):
     inputs = tfp.inputs_for(macro, "Việt Nam")
     both = pd.concat([tfp.alpha_sensitivity(inputs, "Việt Nam", [(2016, 2020), (2011, 2015)], alphas=(0.43,),
-                                            exclude_breaks=e) for e in (False, True)]).set_index(["variant", "period_start"])
+                                            exclude_breaks=e) for e in (False, True)])
+    both = both.set_index(["variant", "period_start"])
     assert both.loc[("all_years", 2016), "break_years"] == "2019" and both.loc[("all_years", 2016), "n_years"] == 4
     assert both.loc[("excluding_break_years", 2016), "break_years"] == "2019"
     assert both.loc[("excluding_break_years", 2016), "n_years"] == 3

@@ -80,7 +80,8 @@ def test_inferred_estimated_and_snapshot_values_are_marked():
 
 
 def test_no_data_note_says_what_exists_and_why_it_cannot_be_used():
-    kpi = _kpi(("admin_records_digitised_pct", "Bắc Giang", 2024, 90.26, "%", "actual", "url", "", "old", "official", ""),
+    kpi = _kpi(("admin_records_digitised_pct", "Bắc Giang", 2024, 90.26, "%", "actual", "url", "", "old",
+                "official", ""),
                ("admin_records_digitised_pct", "Bắc Ninh", 2025, 80.0, "%", "estimate", "url", "", "merged",
                 "official", ""))
     row = _assess([_target("admin_records_digitised_pct", value=100.0, year=2030, unit="%")], kpi).loc["T1"]
@@ -102,7 +103,7 @@ def shipped():
 def test_shipped_statuses_say_what_they_rest_on(shipped):
     assert shipped.loc["SKHCN-2025-III.1", "status_quality_vi"] == "Đã đạt — theo số 10 tháng"
     assert shipped.loc["KH20-44", "value_quality"] == "inferred"  # 100 % read from "56 units = 103,7 %"
-    assert shipped.loc["KH20-19", "value_quality"] == "snapshot"  # rank 1 of a weekly index; rank 23 three months earlier
+    assert shipped.loc["KH20-19", "value_quality"] == "snapshot"  # a weekly index: rank 1, 23 three months earlier
 
 
 def test_shipped_no_data_notes_name_the_bac_giang_values(shipped):
