@@ -521,6 +521,8 @@ def delta_sensitivity(investment: pd.Series, output: pd.Series, employment: pd.S
 
 
 TERRITORY_NAMES = {"old": "tỉnh cũ", "merged": "tỉnh mới"}
+NON_FINAL_KINDS = {"estimate": "estimate", "early estimate": "estimate", "preliminary": "preliminary",
+                   "approximate": "approximate"}
 KIND_NAMES = {"official": "chính thức", "estimate": "ước tính", "preliminary": "sơ bộ", "approximate": "xấp xỉ"}
 DOCUMENT_BASIS = dict(territory="merged", kind="target", years="", break_years="", refused="", refused_vi="")
 
@@ -542,8 +544,9 @@ def growth_basis(macro: pd.DataFrame, region: str, start: int, end: int,
                     refused_vi=f"không có số liệu {start}–{end}")
     years = [int(y) for y in rows["year_start"]]
     territory = (rows["territory"] if "territory" in rows.columns else pd.Series("", index=rows.index)).fillna("")
-    kind = rows["vintage"].fillna("").replace({"": "official", "revised": "official"}) \
-        if "vintage" in rows.columns else pd.Series("official", index=rows.index)
+    # every final figure (official, revised, an agency's report) is one kind; estimates are not
+    vintages = rows["vintage"].fillna("") if "vintage" in rows.columns else pd.Series("", index=rows.index)
+    kind = vintages.map(lambda v: NON_FINAL_KINDS.get(str(v), "official"))
     breaks = rows[rows["break_flag"].astype(bool)]["year_start"] if "break_flag" in rows.columns else []
 
     def by(values: pd.Series) -> str:

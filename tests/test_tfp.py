@@ -400,6 +400,9 @@ def test_target_arithmetic_refuses_a_mean_across_territories_and_kinds():
     clean = tfp.growth_basis(_growth_rows((2023, 4.0, "old", "official"), (2024, 6.0, "old", "revised")),
                              "Bắc Ninh", 2023, 2024)
     assert clean["growth"] == pytest.approx(5.0) and clean["refused"] == ""
+    report = tfp.growth_basis(_growth_rows((2023, 4.0, "old", "official"), (2024, 6.0, "old", "report")),
+                              "Bắc Ninh", 2023, 2024)
+    assert report["refused"] == "" and report["kind"] == "official"  # an agency's returned figure is final too
     assert (clean["territory"], clean["kind"], clean["years"]) == ("old", "official", "2023–2024")
     row = tfp.target_arithmetic(5.0, 5.0, 45.0, alphas=(0.43,), labour_growth=(1.0,), basis=clean).iloc[0]
     assert row["required_tfp_growth"] == pytest.approx(2.25) and row["territory"] == "old"
