@@ -358,10 +358,12 @@ def _latest(row: pd.Series, lang: str) -> str:
         return "–"
     decimals = 0 if row["operator"] == "rank<=" else 2
     value = f"{fmt(row['latest_value'], lang, decimals)}{_unit(row)}"
+    quality = row.get(f"quality_{lang}")  # what the value rests on (issue 24): "theo số 10 tháng", …
+    quality = f"; {quality}" if isinstance(quality, str) and quality else ""
     if row.get("aggregation") == "period_mean" and not pd.isna(row.get("baseline_year")) \
             and row["baseline_year"] != row["latest_year"]:
-        return f"{value} ({int(row['baseline_year'])}–{int(row['latest_year'])})"
-    return f"{value} ({int(row['latest_year'])})"
+        return f"{value} ({int(row['baseline_year'])}–{int(row['latest_year'])}{quality})"
+    return f"{value} ({int(row['latest_year'])}{quality})"
 
 
 # --------------------------------------------------------------------------------------------- content

@@ -474,11 +474,27 @@ def monte_carlo_ranks(values: pd.DataFrame, framework: pd.DataFrame, n_draws: in
 # --------------------------------------------------------------------------------------------- notebook tables
 
 
+UNITS_BEFORE_MERGER, UNITS_AFTER_MERGER = 63, 34
+MERGER_DATE = "2025-07-01"  # a target issued before this day was set among 63 units, from it among 34
+
+
+def target_units(issued: str) -> int:
+    """The number of units ranked when the target was set: a rank or a score margin only means something
+    against an edition ranking as many units."""
+    return UNITS_BEFORE_MERGER if str(issued or "") < MERGER_DATE else UNITS_AFTER_MERGER
+
+
 def gap_table(pii_scores: pd.DataFrame, targets: pd.DataFrame, province: str = "Bắc Ninh") -> pd.DataFrame:
-    """Gap or margin to each rank target (current targets first), for each edition that ranks the province."""
+    """Gap or margin to each rank target (current targets first), for each edition that ranks the province.
+
+    No gap across scales: a target set among 63 units gets a gap only on 63-unit editions, one set among 34
+    units only on 34-unit editions. On an edition of the other scale the row stays, marked ``comparable`` False
+    with status ``not_comparable``, no gap, no margin, and a ``note`` saying why.
+    """
     rank_targets = targets[targets["indicator"] == "pii_rank"].sort_values(["is_current", "target_year"],
                                                                             ascending=[False, True])
-    wanted = [(int(t["value"]), t["target_id"], bool(t["is_current"]), int(t["target_year"]))
+    wanted = [(int(t["value"]), t["target_id"], bool(t["is_current"]), int(t["target_year"]),
+               target_units(t.get("issued", "")))
               for _, t in rank_targets.iterrows()]
     rows = []
     for edition in sorted(pii_scores["edition"].unique()):
@@ -487,17 +503,30 @@ def gap_table(pii_scores: pd.DataFrame, targets: pd.DataFrame, province: str = "
             continue
         n_units = int(ranking["n_units"].iloc[0])
         own_rank = int(ranking.loc[ranking["province"] == province, "rank"].iloc[0])
-        next_rank = [(own_rank - 1, "", False, 0)] if own_rank > 1 and own_rank - 1 not in [w[0] for w in wanted] else []
+        same_scale = [w[0] for w in wanted if w[4] == n_units]
+        next_rank = [(own_rank - 1, "", False, 0, n_units)] if own_rank > 1 and own_rank - 1 not in same_scale else []
         candidates = wanted + next_rank
-        for target_rank, target_id, current, year in candidates:
+        for target_rank, target_id, current, year, units in candidates:
+            base = dict(edition=edition, province=province, n_units=n_units, target_id=target_id or "(hạng kế tiếp)",
+                        target_current=current, target_year=year or None, target_units=units)
+            if units != n_units:
+                own_score = float(ranking.loc[ranking["province"] == province, "score"].iloc[0])
+                rows.append(dict(
+                    base, own_rank=own_rank, own_score=own_score, target_rank=target_rank,
+                    threshold_low=math.nan, threshold_high=math.nan, threshold_published=False,
+                    gap_low=math.nan, gap_high=math.nan, status="not_comparable", cheapest_pillar="",
+                    cheapest_points=math.nan, comparable=False,
+                    note=(f"mục tiêu đặt trên thang {units} đơn vị, bảng xếp hạng {edition} có {n_units} đơn vị: "
+                          "không tính khoảng cách điểm")))
+                continue
             gap = gap_to_rank(ranking, n_units, province, target_rank)
             pillars = pillars_of(pii_scores, edition, province)
             cheapest = pillar_moves(pillars, gap["gap_high"]).iloc[0] if pillars else None
             rows.append(dict(
-                edition=edition, province=province, n_units=n_units, target_id=target_id or "(hạng kế tiếp)",
-                target_current=current, target_year=year or None, **gap,
+                base, **gap,
                 cheapest_pillar=cheapest["pillar"] if cheapest is not None and gap["gap_high"] > 0 else "",
                 cheapest_points=cheapest["points_needed"] if cheapest is not None and gap["gap_high"] > 0 else 0.0,
+                comparable=True, note="",
             ))
     return pd.DataFrame(rows)
 

@@ -381,7 +381,8 @@ def assess(targets: pd.DataFrame, kpi: pd.DataFrame, macro: pd.DataFrame | None 
             for _, t in current.iterrows()]
     from .harmonise import annotate  # says where a verdict rests on values built from the old provinces
 
-    return annotate(pd.DataFrame(rows), kpi)
+    assessed = add_value_quality(explain_missing(pd.DataFrame(rows), kpi, region), kpi, region)
+    return annotate(assessed, kpi)
 
 
 def _blank(value) -> bool:
@@ -481,7 +482,8 @@ def _assess_series(row: dict, series: pd.DataFrame, t: pd.Series, as_of_year: in
     at_target = series[series["year"] == target_year]
     if len(at_target) or latest_year > target_year:
         return _target_year_verdict(row, at_target, operator, target, high, target_year)
-    if meets(latest, operator, target, high):
+    if meets(latest, operator, target, high) and (not last["partial_months"]
+                                                  or cumulative_count(t["indicator"], t["unit"], operator)):
         row["status"] = "achieved"
         row["method"] = "latest_actual"
         row["note_vi"] = f"Đã đạt năm {latest_year}{partial_vi}; cần giữ đến {target_year}."
@@ -540,7 +542,7 @@ def _target_year_verdict(row: dict, at_target: pd.DataFrame, operator: str, targ
     months = int(at_target["partial_months"].iloc[-1])
     met = meets(value, operator, target, high)
     row.update(latest_year=target_year, latest_value=value)
-    if months and not met:
+    if months and (not met or not cumulative_count(row["indicator"], row["unit"], operator)):
         row["method"] = "partial_year"
         row["note_vi"] = f"Năm {target_year} mới có số {months} tháng ({format_vi(value, 2)}): chưa kết luận."
         row["note_en"] = f"Only a {months}-month figure for {target_year} ({value:g}): no verdict yet."
@@ -753,6 +755,136 @@ def _missing_note_en(t: pd.Series) -> str:
     return f"No actual data. {agency} needs to report this indicator every year."
 
 
+# --------------------------------------------------------------------------------------------- value quality
+# What a shown value rests on (issue 24): a partial year, an estimate, an inferred value, one reading of a
+# high-frequency index. Added as columns of the assessment so the brief can show "Đã đạt — theo số 10 tháng".
+
+_INFERRED = re.compile(r"\binferred\b|\bsuy ra\b|% of the target|% kế hoạch|=>", re.IGNORECASE)
+_HIGH_FREQUENCY = re.compile(r"\bweekly\b|real-time|hằng tuần|hàng tuần|\bmonthly\b|hằng tháng", re.IGNORECASE)
+_ESTIMATE_VINTAGES = ("estimate", "early estimate", "preliminary", "approximate")
+_RATE_UNITS = re.compile(r"%|percent|phần trăm|điểm|points|rank|thứ bậc|hạng|chỉ số|index|/|mỗi|trung bình|\bper\b",
+                         re.IGNORECASE)
+# Indices published in real time and read weekly (the service index of Quyết định 766/QĐ-TTg, on the National
+# Public Service Portal): one reading is a snapshot, not the year (the raw data's notes say "weekly").
+HIGH_FREQUENCY_INDICES = ("public_service_index",)
+QUALITY_COLUMNS = ["value_quality", "quality_vi", "quality_en", "status_quality_vi", "status_quality_en"]
+
+
+def cumulative_count(indicator: str, unit: str = "", operator: str = ">=") -> bool:
+    """Whether a part-year value that meets the target settles it: only a count that accumulates through the
+    year (works accepted, patents granted, enterprises) with an "at least" target. A share, rate, average,
+    score, index or rank of ten months can still fall by December, and a count held "at most" can still rise."""
+    if operator not in (">=", ">"):
+        return False
+    name = str(indicator)
+    if name.endswith(("_pct", "_rank", "_score", "_index", "_rate", "_per_10k", "_per_person")) or name == "hdi":
+        return False
+    return not _RATE_UNITS.search(str(unit or ""))
+
+
+def _text(row: pd.Series, *columns: str) -> str:
+    return " ".join(str(row.get(c, "") or "") for c in columns if not pd.isna(row.get(c, "")))
+
+
+def value_quality(indicator: str, year, value, kpi: pd.DataFrame, region: str) -> dict:
+    """The quality of one shown actual value: codes (``partial_year:10``, ``estimate``, ``inferred``,
+    ``snapshot``) and the words for them in Vietnamese and English."""
+    out = dict(value_quality="", quality_vi="", quality_en="")
+    if year is None or pd.isna(year) or pd.isna(value):
+        return out
+    rows = kpi[(kpi["indicator"] == indicator) & (kpi["region"] == region)]
+    hit = rows[(rows["kind"] == "actual") & (rows["year"].astype(int) == int(year))]
+    close = hit[np.isclose(hit["value"].astype(float), float(value))] if len(hit) else hit
+    if close.empty:
+        return out
+    r = close.iloc[-1]
+    codes, vi, en = [], [], []
+    months = partial_months(_text(r, "source", "note"))
+    if months:
+        codes.append(f"partial_year:{months}")
+        vi.append(f"theo số {months} tháng")
+        en.append(f"on a {months}-month figure")
+    if str(r.get("vintage", "") or "") in _ESTIMATE_VINTAGES:
+        codes.append("estimate")
+        vi.append("số ước tính")
+        en.append("an estimate")
+    if _INFERRED.search(_text(r, "note", "source")):
+        codes.append("inferred")
+        vi.append("số suy ra, không đo trực tiếp")
+        en.append("an inferred value, not measured")
+    family = re.sub(r"_(rank|score)$", "", str(indicator))  # a rank and its score come from one index
+    related = kpi[kpi["indicator"].astype(str).str.startswith(family) & (kpi["region"] == region)]
+    if family in HIGH_FREQUENCY_INDICES or any(_HIGH_FREQUENCY.search(_text(x, "unit", "note", "alternatives"))
+                                               for _, x in related.iterrows()):
+        other = str(r.get("alternatives", "") or "").split(" [")[0] if not pd.isna(r.get("alternatives", "")) else ""
+        codes.append("snapshot")
+        vi.append("một lần đo của chỉ số cập nhật hằng tuần" + (f" (lần đo khác cùng năm: {other})" if other else ""))
+        en.append("one reading of a weekly index" + (f" (another reading that year: {other})" if other else ""))
+    return dict(value_quality=";".join(codes), quality_vi="; ".join(vi), quality_en="; ".join(en))
+
+
+def add_value_quality(assessment: pd.DataFrame, kpi: pd.DataFrame, region: str = "Bắc Ninh") -> pd.DataFrame:
+    """The assessment with the quality of each latest value and its status in words, qualified where the
+    status rests on such a value: "Đã đạt — theo số 10 tháng"."""
+    from . import status as status_words  # the status words are defined once, there
+    out = assessment.copy()
+    found = [value_quality(r["indicator"], r.get("latest_year"), r.get("latest_value"), kpi, region)
+             for _, r in out.iterrows()]
+    for column in QUALITY_COLUMNS[:3]:
+        out[column] = [f[column] for f in found]
+    for lang in ("vi", "en"):
+        words = [status_words.label(s, lang) for s in out["status"]]
+        out[f"status_quality_{lang}"] = [f"{w} — {q}" if q and s in status_words.JUDGED else w
+                                         for w, q, s in zip(words, out[f"quality_{lang}"], out["status"])]
+    return out
+
+
+OTHER_REGION_VI = {provinces.NATION: "số cả nước, không phải số của tỉnh",
+                   "Bắc Giang": "số của tỉnh Bắc Giang cũ, chỉ là một phần của tỉnh Bắc Ninh mới"}
+OTHER_REGION_EN = {provinces.NATION: "a national figure, not the province's",
+                   "Bắc Giang": "a figure of the old Bắc Giang, only part of the merged Bắc Ninh"}
+
+
+OTHER_NAME_VI = {provinces.NATION: "Cả nước", "Bắc Giang": "Bắc Giang (cũ)"}
+
+
+def _plain_vi(value: float) -> str:
+    return format_vi(value, 0 if float(value).is_integer() else (3 if abs(value) < 1 else 2))
+
+
+def explain_missing(assessment: pd.DataFrame, kpi: pd.DataFrame, region: str = "Bắc Ninh") -> pd.DataFrame:
+    """A target without actual data of its own says what data exist and why they cannot be used (values of
+    another region, the province's own estimates), instead of "no data" alone."""
+    out = assessment.copy()
+    for index, row in out[out["method"] == "no_data"].iterrows():
+        rows = kpi[(kpi["indicator"] == row["indicator"])]
+        other = rows[(rows["region"] != region) & (rows["kind"] == "actual")].sort_values("year")
+        own_estimates = rows[(rows["region"] == region) & (rows["kind"] == "estimate")].sort_values("year")
+        if other.empty and own_estimates.empty:
+            continue
+        vi, en = [], []
+        for name, part in other.groupby("region", sort=False):
+            values = ", ".join(f"{_plain_vi(float(v))} ({int(y)})" for y, v in zip(part["year"], part["value"]))
+            values_en = ", ".join(f"{float(v):g} ({int(y)})" for y, v in zip(part["year"], part["value"]))
+            why = OTHER_REGION_VI.get(name, "số của địa phương khác")
+            vi.append(f"{OTHER_NAME_VI.get(name, name)}: {values} — {why}")
+            en.append(f"{name}: {values_en}, {OTHER_REGION_EN.get(name, 'a figure of another region')}")
+        if len(own_estimates):
+            last = own_estimates.iloc[-1]
+            vi.append(f"ước tính của tỉnh {_plain_vi(float(last['value']))} ({int(last['year'])}) — ước tính không "
+                      "được tính là số thực tế")
+            en.append(f"the province's estimate {float(last['value']):g} ({int(last['year'])}), "
+                      "never counted as an actual")
+        agency_vi = row.get("agency") or "cơ quan chủ trì"
+        agency_en = row.get("agency") or "The responsible agency"
+        out.loc[index, "note_vi"] = ("Chưa có số liệu thực tế của tỉnh. Số liệu hiện có nhưng không dùng được: "
+                                     f"{'; '.join(vi)}. Cần {agency_vi} báo cáo chuỗi số liệu hằng năm của "
+                                     "chỉ tiêu này.")
+        out.loc[index, "note_en"] = (f"No actual data of the province. Data exist but cannot be used: {'; '.join(en)}. "
+                                     f"{agency_en} needs to report this indicator every year.")
+    return out
+
+
 # --------------------------------------------------------------------------------------------- other tables
 
 
@@ -788,6 +920,7 @@ def consistency_checks(targets: pd.DataFrame, kpi: pd.DataFrame, tfp_record: flo
                       f"{g_high - need_high:.2f} points for capital and labour.")
         severity = "ambitious"
         if tfp_record is not None and not math.isnan(tfp_record):
+            tfp_record = tfp.to_percent(tfp_record)  # the record is in log points, the targets in percent
             finding_vi += (f" Mức TFP tăng nhanh nhất của Việt Nam trong một giai đoạn kế hoạch (PWT, không tính năm có "
                            f"điểm gãy số liệu): {format_vi(tfp_record, 2)} %/năm, tức mục tiêu gấp "
                            f"{format_vi(need_low / tfp_record, 1)}–{format_vi(need_high / tfp_record, 1)} lần.")
@@ -828,6 +961,8 @@ def pii_rank_notes(assessment: pd.DataFrame, pii_gaps: pd.DataFrame) -> pd.DataF
     for index, row in out[out["indicator"] == "pii_rank"].iterrows():
         latest = pii_gaps[(pii_gaps["edition"] == pii_gaps["edition"].max())
                           & (pii_gaps["target_rank"] == int(row["target_value"]))]
+        if "comparable" in latest.columns:  # no margin across scales (a 63-unit target on a 34-unit edition)
+            latest = latest[latest["comparable"].astype(bool) & (latest["target_id"] == row["target_id"])]
         if latest.empty:
             continue
         g = latest.iloc[0]

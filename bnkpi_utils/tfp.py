@@ -231,6 +231,7 @@ def period_shares(yearly: pd.DataFrame, periods: list[tuple[int, int]], publishe
                 tfp_share_pct=math.nan if guarded else 100 * mean_tfp / mean_y,
                 share_flag=(f"mean output growth {mean_y:.2f} ≤ {growth_guard:g}: no share" if guarded else ""),
                 published_share_pct=_published(published, region, start, end),
+                published_tag=_published_tag(published, region, start, end),
                 target_share_pct=_target(targets, region, start, end),
                 variant="excluding_break_years" if exclude_breaks else "all_years",
             ))
@@ -266,6 +267,21 @@ def _published(macro: pd.DataFrame | None, region: str, start: int, end: int) ->
     return float(hit["value"].iloc[0]) if len(hit) else math.nan
 
 
+def _published_tag(macro: pd.DataFrame | None, region: str, start: int, end: int) -> str:
+    """The vintage tag of the published share (``approximate``, ``estimate``, …) or "" for an official figure:
+    a comparison with a tagged figure carries the tag into the table."""
+    if macro is None:
+        return ""
+    hit = macro[(macro["region"] == region) & (macro["indicator"] == "tfp_contribution_pct")
+                & (macro["year_start"] == start) & (macro["year_end"] == end)]
+    return _tag(hit.iloc[0]) if len(hit) else ""
+
+
+def _tag(row: pd.Series) -> str:
+    tag = str(row.get("vintage", "") or "")
+    return "" if tag in ("", "nan", "official") else f"[{tag}]"
+
+
 def _target(targets: pd.DataFrame | None, region: str, start: int, end: int) -> float:
     """The current TFP-share target of the period, for the province whose targets the catalogue holds."""
     if targets is None or region not in ("Bắc Ninh", merged_label("Bắc Ninh")):
@@ -278,12 +294,18 @@ def _target(targets: pd.DataFrame | None, region: str, start: int, end: int) -> 
 def alpha_sensitivity(inputs: pd.DataFrame, region: str, periods: list[tuple[int, int]],
                       alphas: tuple[float, ...] = ALPHA_BAND, exclude_breaks: bool = False,
                       growth_guard: float = GROWTH_GUARD_PCT) -> pd.DataFrame:
-    """Period TFP shares over a band of capital shares."""
+    """Period TFP shares over a band of capital shares; ``break_years`` lists the break years of each period
+    (left out with ``exclude_breaks``, else included: the ``variant`` column says which)."""
     frames = []
     for alpha in alphas:
         yearly = growth_accounting(inputs, region, alpha, growth_guard=growth_guard)
         yearly = yearly[yearly["method"] == "cobb_douglas"]
-        frames.append(period_shares(yearly, periods, exclude_breaks=exclude_breaks, growth_guard=growth_guard))
+        table = period_shares(yearly, periods, exclude_breaks=exclude_breaks, growth_guard=growth_guard)
+        if len(table):
+            flagged = yearly[yearly["flag"].str.contains("input_break")]["year"]
+            table["break_years"] = [", ".join(str(int(y)) for y in flagged[flagged.between(a, b)])
+                                    for a, b in zip(table["period_start"], table["period_end"])]
+        frames.append(table)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -326,14 +348,33 @@ def published_check(inputs: pd.DataFrame, region: str, published: pd.DataFrame, 
             all_years = yearly[(yearly["method"] == "cobb_douglas") & yearly["year"].between(start, end)]
             band = [shares[a] for a in alphas]
             value = float(pub["value"])
+            used = (int(years.year.min()), int(years.year.max()))
             rows.append(dict(
-                region=region, period=f"{start}–{end}", years_used=f"{int(years.year.min())}–{int(years.year.max())}",
+                region=region, period=f"{start}–{end}", years_used=f"{used[0]}–{used[1]}",
                 break_years_left_out=", ".join(str(int(y)) for y in sorted(set(all_years.year) - set(years.year))),
                 role="calibration" if (start, end) == tuple(calibration) else "check",
-                published=value, alpha=alpha, share_at_alpha=shares[alpha], band_low=min(band), band_high=max(band),
+                published=value, published_tag=_tag(pub), alpha=alpha, share_at_alpha=shares[alpha],
+                band_low=min(band), band_high=max(band), band_width_pp=max(band) - min(band),
                 inside_band=min(band) <= value <= max(band),
-                reconciling_alpha=reconciling_alpha(inputs, region, start, end, value)))
+                reconciling_alpha=reconciling_alpha(inputs, region, start, end, value),
+                years_match=used == (start, end),
+                basis_note=_check_note(used, (start, end), pub, max(band) - min(band))))
     return pd.DataFrame(rows)
+
+
+BAND_UNINFORMATIVE_PP = 15.0  # an α band wider than this says little about whether a published figure fits
+
+
+def _check_note(used: tuple[int, int], period: tuple[int, int], pub: pd.Series, width: float) -> str:
+    """What the comparison rests on: other years than the published figure, a tagged figure, a wide band."""
+    notes = []
+    if used != period:
+        notes.append(f"own {used[0]}–{used[1]} against a published {period[0]}–{period[1]}: not the same years")
+    if _tag(pub):
+        notes.append(f"published figure tagged {_tag(pub)}")
+    if width > BAND_UNINFORMATIVE_PP:
+        notes.append(f"the α band spans {width:.1f} points: inside_band says little")
+    return "; ".join(notes)
 
 
 def national_record(yearly: pd.DataFrame, periods: list[tuple[int, int]] | None = None,
@@ -347,72 +388,226 @@ def national_record(yearly: pd.DataFrame, periods: list[tuple[int, int]] | None 
     return clean.sort_values("g_tfp", ascending=False).iloc[0]
 
 
-def record_table(yearly: pd.DataFrame, required_tfp_growth: float, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
-    """The target's required TFP growth beside Viet Nam's break-free record (row 2) and the record with the
-    break years (row 3, for reference only)."""
+def to_percent(log_points: float) -> float:
+    """A growth rate in log points (100 × Δln) as a percentage change: 100 × (e^(g/100) − 1)."""
+    return 100 * math.expm1(log_points / 100)
+
+
+def to_log_points(percent: float) -> float:
+    """A percentage change as log points: 100 × ln(1 + g/100)."""
+    return 100 * math.log1p(percent / 100)
+
+
+RECORD_COLUMNS = ["what", "years", "unit", "value", "value_high", "times_record", "times_record_high"]
+
+
+def record_table(yearly: pd.DataFrame, required_tfp_growth: float | None = None, alpha: float = DEFAULT_ALPHA, *,
+                 share: float | None = None, grdp_growth: tuple[float, float] | None = None) -> pd.DataFrame:
+    """The target's required TFP growth beside Viet Nam's break-free record, like for like.
+
+    The documents state growth in percent; the growth accounting works in log points. Each requirement is
+    divided by the record in the same unit, and a range of GRDP growth gives a range of multiples
+    (``times_record``–``times_record_high``), never one end of it. Rows: the requirement and the record in
+    percent (the record row is the first break-free row: the one the brief reads), the same in log points
+    (requirement = share × 100 ln(1 + GRDP growth)), and the record with the break years for reference only.
+    ``share`` (%) and ``grdp_growth`` (low, high, % a year) give both bases; ``required_tfp_growth`` alone (% a
+    year) gives the percent basis only.
+    """
     record = national_record(yearly)
     if record is None:
-        return pd.DataFrame(columns=["what", "years", "value", "times_record"])
+        return pd.DataFrame(columns=RECORD_COLUMNS)
     periods = [p for p in PLAN_PERIODS if p[0] >= 1991 and p[1] <= 2020]
     with_breaks = period_shares(yearly[(yearly["region"] == NATION) & (yearly["method"] == "cobb_douglas")], periods)
     best_raw = with_breaks.sort_values("g_tfp", ascending=False).iloc[0]
     a = format(alpha, "g").replace(".", ",")
+    if share is not None and grdp_growth is not None:
+        low, high = sorted(grdp_growth)
+        need_pct = (share / 100 * low, share / 100 * high)
+        need_log = (share / 100 * to_log_points(low), share / 100 * to_log_points(high))
+    else:
+        need_pct, need_log = (required_tfp_growth, required_tfp_growth), None
+    best_log, best_pct = float(record["g_tfp"]), to_percent(float(record["g_tfp"]))
+    years = record["years_with_data"]
+    free = f"không tính năm điểm gãy (α = {a})"
     rows = [
-        dict(what="Mục tiêu 2026–2030: tăng trưởng TFP tối thiểu (%/năm)", years="2026–2030", value=required_tfp_growth),
-        dict(what=f"Việt Nam, giai đoạn TFP tăng nhanh nhất, không tính năm điểm gãy (α = {a})",
-             years=record["years_with_data"], value=record["g_tfp"]),
-        dict(what=f"— tham khảo: kể cả năm điểm gãy (α = {a})", years=best_raw["years_with_data"], value=best_raw["g_tfp"]),
+        dict(what="Mục tiêu 2026–2030: tăng trưởng TFP tối thiểu (%/năm)", years="2026–2030", unit="percent",
+             value=need_pct[0], value_high=need_pct[1], times_record=need_pct[0] / best_pct,
+             times_record_high=need_pct[1] / best_pct),
+        dict(what=f"Việt Nam, giai đoạn TFP tăng nhanh nhất, {free} (%/năm)", years=years, unit="percent",
+             value=best_pct, value_high=best_pct, times_record=1.0, times_record_high=1.0),
     ]
-    out = pd.DataFrame(rows)
-    out["times_record"] = out["value"] / record["g_tfp"]
-    return out
+    if need_log is not None:
+        rows.append(dict(what="Mục tiêu 2026–2030: tăng trưởng TFP tối thiểu (điểm log/năm)", years="2026–2030",
+                         unit="log_points", value=need_log[0], value_high=need_log[1],
+                         times_record=need_log[0] / best_log, times_record_high=need_log[1] / best_log))
+    rows += [
+        dict(what=f"Việt Nam, giai đoạn TFP tăng nhanh nhất, {free} (điểm log/năm)", years=years,
+             unit="log_points", value=best_log, value_high=best_log, times_record=1.0, times_record_high=1.0),
+        dict(what=f"— tham khảo: kể cả năm điểm gãy (α = {a}) (điểm log/năm)", years=best_raw["years_with_data"],
+             unit="log_points", value=float(best_raw["g_tfp"]), value_high=float(best_raw["g_tfp"]),
+             times_record=float(best_raw["g_tfp"]) / best_log, times_record_high=float(best_raw["g_tfp"]) / best_log),
+    ]
+    return pd.DataFrame(rows, columns=RECORD_COLUMNS)
+
+
+TRANSIENT_K0_RANGE = (0.5, 1.5)  # initial stocks half and one and a half times the steady state
+TRANSIENT_SPREAD_PP = 5.0  # a period share moving more than this across that range rests on the assumed K₀
+
+
+def _input_breaks(*series: pd.Series) -> dict[str, set[int]]:
+    """The break years the series carry from the inputs they were taken from (``inputs_for`` sets them)."""
+    breaks: dict[str, set[int]] = {}
+    for one in series:
+        for indicator, years in (one.attrs.get("breaks") or {}).items():
+            breaks.setdefault(indicator, set()).update(int(y) for y in years)
+    return breaks
 
 
 def pim_sensitivity(investment: pd.Series, output: pd.Series, employment: pd.Series, region: str,
                     deltas: tuple[float, ...] = (0.03, 0.05, 0.07, 0.09), start_years: tuple[int, ...] = (),
                     k0_factors: tuple[float, ...] = (1.0,), alpha: float = DEFAULT_ALPHA,
-                    periods: list[tuple[int, int]] = list(PLAN_PERIODS)) -> pd.DataFrame:
+                    periods: list[tuple[int, int]] = list(PLAN_PERIODS),
+                    breaks: dict[str, set[int]] | None = None) -> pd.DataFrame:
     """Period shares when capital is built by perpetual inventory: by depreciation rate δ, by the year the
-    inventory starts (``start_years``; the first year of investment always included) and by a factor on K₀."""
+    inventory starts (``start_years``; the first year of investment always included) and by a factor on K₀.
+
+    The rules of every other TFP table hold: the years with an input break (``breaks``, by indicator; default:
+    those the series carry from ``inputs_for``) are left out and listed in ``break_years``. A period whose
+    share still rests on the assumed initial stock is flagged ``start_up_transient``: its share moves by more
+    than ``TRANSIENT_SPREAD_PP`` points (``k0_spread_pp``) when K₀ goes from 0,5 to 1,5 times the steady state.
+    """
     investment = investment.sort_index()
+    breaks = _input_breaks(output, employment, investment) if breaks is None else breaks
     starts = sorted({int(investment.index.min()), *start_years})
     frames = []
+
+    def shares(start: int, delta: float, factor: float) -> pd.DataFrame:
+        inputs = pd.DataFrame({"grdp_const": output, "employment": employment,
+                               "investment_const": investment[investment.index >= start]})
+        inputs = inputs[inputs.index >= start]
+        inputs.attrs["breaks"] = breaks
+        yearly = growth_accounting(inputs, region, alpha, delta=delta, k0_factor=factor)
+        table = period_shares(yearly, periods, exclude_breaks=True)
+        flagged = yearly[yearly["flag"].str.contains("input_break")]["year"]
+        table["break_years"] = [", ".join(str(int(y)) for y in flagged[flagged.between(a, b)])
+                                for a, b in zip(table["period_start"], table["period_end"])]
+        return table
+
+    key = ["period_start", "period_end"]
     for start in starts:
         for delta in deltas:
+            ends = [shares(start, delta, f).set_index(key)["tfp_share_pct"] for f in TRANSIENT_K0_RANGE]
+            spread = (ends[1] - ends[0]).abs()
             for factor in k0_factors:
-                inputs = pd.DataFrame({"grdp_const": output, "employment": employment,
-                                       "investment_const": investment[investment.index >= start]})
-                inputs = inputs[inputs.index >= start]
-                yearly = growth_accounting(inputs, region, alpha, delta=delta, k0_factor=factor)
-                shares = period_shares(yearly, periods)
-                frames.append(shares.assign(delta=delta, pim_start=start, k0_factor=factor))
+                table = shares(start, delta, factor)
+                table["k0_spread_pp"] = spread.reindex(pd.MultiIndex.from_frame(table[key])).to_numpy()
+                table["start_up_transient"] = table["k0_spread_pp"] > TRANSIENT_SPREAD_PP
+                note = (f"start_up_transient: share moves {{:.1f}} points with K₀ × {TRANSIENT_K0_RANGE[0]:g}–"
+                        f"{TRANSIENT_K0_RANGE[1]:g}")
+                table["share_flag"] = [";".join(x for x in (flag, note.format(s) if t else "") if x)
+                                       for flag, t, s in zip(table["share_flag"], table["start_up_transient"],
+                                                             table["k0_spread_pp"])]
+                frames.append(table.assign(delta=delta, pim_start=start, k0_factor=factor))
     return pd.concat(frames, ignore_index=True)
 
 
 def delta_sensitivity(investment: pd.Series, output: pd.Series, employment: pd.Series, region: str,
                       deltas: tuple[float, ...] = (0.03, 0.05, 0.07, 0.09), alpha: float = DEFAULT_ALPHA,
-                      periods: list[tuple[int, int]] = list(PLAN_PERIODS)) -> pd.DataFrame:
+                      periods: list[tuple[int, int]] = list(PLAN_PERIODS),
+                      breaks: dict[str, set[int]] | None = None) -> pd.DataFrame:
     """Period shares by depreciation rate only (the inventory starting with the investment series)."""
-    return pim_sensitivity(investment, output, employment, region, deltas, alpha=alpha, periods=periods)
+    return pim_sensitivity(investment, output, employment, region, deltas, alpha=alpha, periods=periods,
+                           breaks=breaks)
+
+
+TERRITORY_NAMES = {"old": "tỉnh cũ", "merged": "tỉnh mới"}
+NON_FINAL_KINDS = {"estimate": "estimate", "early estimate": "estimate", "preliminary": "preliminary",
+                   "approximate": "approximate"}
+KIND_NAMES = {"official": "chính thức", "estimate": "ước tính", "preliminary": "sơ bộ", "approximate": "xấp xỉ"}
+DOCUMENT_BASIS = dict(territory="merged", kind="target", years="", break_years="", refused="", refused_vi="")
+
+
+def growth_basis(macro: pd.DataFrame, region: str, start: int, end: int,
+                 indicator: str = "grdp_growth_pct") -> dict:
+    """The realised mean yearly growth of a period and what it rests on — or a refusal.
+
+    A mean is computed only over one territory and one kind of figure, with no break year: a period that mixes
+    the old and the merged province, or official figures with estimates, gets ``growth`` NaN and ``refused``
+    saying what is mixed. Keys: growth, years, territory, kind, break_years, refused.
+    """
+    rows = _annual(macro)
+    rows = rows[(rows["region"] == region) & (rows["indicator"] == indicator)
+                & rows["year_start"].between(start, end)].sort_values("year_start")
+    if rows.empty:
+        return dict(growth=math.nan, years="", territory="", kind="", break_years="",
+                    refused=f"no {indicator} for {region} in {start}–{end}",
+                    refused_vi=f"không có số liệu {start}–{end}")
+    years = [int(y) for y in rows["year_start"]]
+    territory = (rows["territory"] if "territory" in rows.columns else pd.Series("", index=rows.index)).fillna("")
+    # every final figure (official, revised, an agency's report) is one kind; estimates are not
+    vintages = rows["vintage"].fillna("") if "vintage" in rows.columns else pd.Series("", index=rows.index)
+    kind = vintages.map(lambda v: NON_FINAL_KINDS.get(str(v), "official"))
+    breaks = rows[rows["break_flag"].astype(bool)]["year_start"] if "break_flag" in rows.columns else []
+
+    def by(values: pd.Series) -> str:
+        return "; ".join(f"{v}: {_ranges(sorted(int(y) for y in rows.loc[values == v, 'year_start']))}"
+                         for v in dict.fromkeys(values))
+
+    refused = []
+    if territory.nunique() > 1:
+        refused.append(f"territories mixed ({by(territory)})")
+    if kind.nunique() > 1:
+        refused.append(f"kinds mixed ({by(kind)})")
+    if len(breaks):
+        refused.append(f"break years {_ranges(sorted(int(y) for y in breaks))}")
+    missing = sorted(set(range(start, end + 1)) - set(years))
+    if missing:
+        refused.append(f"years missing {_ranges(missing)}")
+    vi = []
+    if territory.nunique() > 1:
+        vi.append("trộn địa giới (" + by(territory.map(lambda t: TERRITORY_NAMES.get(t, t))) + ")")
+    if kind.nunique() > 1:
+        vi.append("trộn số chính thức và ước tính (" + by(kind.map(lambda k: KIND_NAMES.get(k, k))) + ")")
+    if len(breaks):
+        vi.append(f"năm điểm gãy {_ranges(sorted(int(y) for y in breaks))}")
+    if missing:
+        vi.append(f"thiếu năm {_ranges(missing)}")
+    return dict(growth=math.nan if refused else float(rows["value"].mean()), years=_ranges(years),
+                territory=by(territory) if territory.nunique() > 1 else str(territory.iloc[0]),
+                kind=by(kind) if kind.nunique() > 1 else str(kind.iloc[0]),
+                break_years=", ".join(str(int(y)) for y in breaks), refused="; ".join(refused),
+                refused_vi="; ".join(vi))
 
 
 def target_arithmetic(growth_low: float, growth_high: float, share: float,
                       alphas: tuple[float, ...] = (0.35, 0.43, 0.50),
-                      labour_growth: tuple[float, ...] = (0.0, 1.0, 2.0)) -> pd.DataFrame:
-    """What a TFP share target asks, in the documents' terms (% a year).
+                      labour_growth: tuple[float, ...] = (0.0, 1.0, 2.0), *, basis: dict | None = None,
+                      period: str = "") -> pd.DataFrame:
+    """What a TFP share target asks, in the documents' terms (% a year) and in log points.
 
     Required TFP growth = share × output growth; what is left for capital and labour = the rest; and, for a
     capital share α and a labour growth g_l, the fastest the capital stock may grow: (rest − (1 − α) g_l) / α.
+    ``basis`` says what the output growth rests on (``growth_basis``; default: a growth target of the merged
+    province's documents): ``territory``, ``kind``, ``years``, ``break_years`` are columns of every row, and a
+    basis with ``refused`` (a mixture of territories, kinds or break years) gives its rows no numbers.
     """
+    basis = {**DOCUMENT_BASIS, **(basis or {})}
+    if basis["refused"]:
+        growth_low = growth_high = math.nan
     rows = []
-    for growth in sorted({growth_low, growth_high}):
+    for growth in ([growth_low] if math.isnan(growth_low) else sorted({growth_low, growth_high})):
         tfp = share / 100 * growth
         rest = growth - tfp
         for alpha in alphas:
             for g_l in labour_growth:
-                rows.append(dict(target_share_pct=share, grdp_growth=growth, required_tfp_growth=round(tfp, 3),
+                rows.append(dict(target_share_pct=share, period=period, grdp_growth=growth,
+                                 required_tfp_growth=round(tfp, 3),
+                                 required_tfp_growth_log=round(share / 100 * to_log_points(growth), 3)
+                                 if not math.isnan(growth) else math.nan,
                                  room_for_capital_and_labour=round(rest, 3), alpha=alpha, labour_growth=g_l,
-                                 max_capital_growth=round((rest - (1 - alpha) * g_l) / alpha, 2)))
+                                 max_capital_growth=round((rest - (1 - alpha) * g_l) / alpha, 2),
+                                 territory=basis["territory"], kind=basis["kind"], years=basis["years"],
+                                 break_years=basis["break_years"], refused=basis["refused"]))
     return pd.DataFrame(rows)
 
 

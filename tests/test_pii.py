@@ -184,6 +184,8 @@ def test_notebook_tables_read_back(good_run):
     gap = pd.read_csv(tables / "pii_gap.csv")
     top6_2025 = gap[(gap.edition == 2025) & (gap.target_id == "KH20-11")].iloc[0]
     assert top6_2025["status"] == "inside" and top6_2025["gap_low"] == pytest.approx(-2.22)
+    cross = gap[(gap.edition == 2024) & (gap.target_id == "KH20-11")].iloc[0]  # a 34-unit target, 63 units
+    assert cross["status"] == "not_comparable" and pd.isna(cross["gap_high"])
     whatif = pd.read_csv(tables / "pii_whatif.csv").set_index("scenario")
     assert whatif.loc["P6 +1", "delta_pii"] == pytest.approx(0.25)
     assert whatif.loc["P6 +10", "rank_best"] == 5
@@ -369,3 +371,35 @@ def test_monte_carlo_weights_are_uniform_within_the_noise_band():
     nominal = {"normalisation": ("minmax",), "aggregation": ("arithmetic",), "treat": (False,)}
     draws = pii.monte_carlo_ranks(values, framework, n_draws=20_000, choices=nominal)["draw_ranks"]
     assert (draws[:, 1] < draws[:, 0]).mean() == pytest.approx(1 / 48, abs=0.004)
+
+
+# ------------------------------------------------------------------ issue 24: no gap across scales
+
+
+def test_gap_table_computes_no_gap_across_scales(tables):
+    """KH20-11 (top 6, set in April 2026 among 34 units) got a 4,99-point gap on the 63-unit 2024 edition, and
+    KH279-PII-2025 (top 10, set in May 2025 among 63 units) a 34-unit margin on the 2025 edition."""
+    gap = pii.gap_table(tables["pii_scores"], tables["targets"]).set_index(["edition", "target_id"])
+    for key in ((2023, "KH20-11"), (2024, "KH20-11"), (2025, "KH279-PII-2025"), (2025, "KH279-PII-2030")):
+        row = gap.loc[key]
+        assert row["status"] == "not_comparable" and not row["comparable"], key
+        assert pd.isna(row["gap_low"]) and pd.isna(row["gap_high"]) and row["cheapest_pillar"] == "", key
+        assert "không tính khoảng cách" in row["note"]
+    # same scale: the gaps of the published rankings (review 1.2)
+    assert gap.loc[(2025, "KH20-11"), "gap_low"] == pytest.approx(-2.22)
+    assert gap.loc[(2024, "KH279-PII-2025"), "gap_high"] == pytest.approx(0.70)
+    assert gap.loc[(2024, "KH279-PII-2025"), "target_units"] == 63 and gap.loc[(2025, "KH20-11"), "target_units"] == 34
+    assert pii.target_units("2025-05-06") == 63 and pii.target_units("2026-04") == 34
+
+
+def test_not_comparable_rank_note_carries_no_cross_scale_margin(tables):
+    from bnkpi_utils import targets as tg
+    gap = pii.gap_table(tables["pii_scores"], tables["targets"])
+    assessment = pd.DataFrame([
+        dict(target_id="KH279-PII-2025", indicator="pii_rank", target_value=10.0, status="not_comparable",
+             note_vi="Chỉ tiêu đặt trên thang 63.", note_en="Set on the 63 scale."),
+        dict(target_id="KH20-11", indicator="pii_rank", target_value=6.0, status="achieved",
+             note_vi="Đã đạt.", note_en="Met.")]).set_index("target_id", drop=False)
+    notes = tg.pii_rank_notes(assessment, gap).set_index("target_id")
+    assert notes.loc["KH279-PII-2025", "note_vi"] == "Chỉ tiêu đặt trên thang 63."  # no 2,22–3,84 margin
+    assert "2,22" in notes.loc["KH20-11", "note_vi"]  # same scale: margin 0,00–2,22

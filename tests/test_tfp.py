@@ -103,10 +103,20 @@ def test_break_free_record_and_the_multiple_of_it_the_target_asks(macro):
     record = tfp.national_record(yearly)
     assert record["years_with_data"] == "2016–2018"
     assert record["g_tfp"] == pytest.approx(2.651, abs=0.001)  # review: 2.65 clean, 3.70 with the 2019 break
-    table = tfp.record_table(yearly, 0.55 * 11)
-    assert table["value"].iloc[1] == pytest.approx(2.651, abs=0.001)  # the brief reads row 2 as the record
-    assert table["times_record"].iloc[0] == pytest.approx(6.05 / 2.651, abs=0.002)  # 2.28, not 1.6
-    assert table["value"].iloc[2] == pytest.approx(3.698, abs=0.001)
+    table = tfp.record_table(yearly, share=55.0, grdp_growth=(11, 12)).set_index("unit", append=True)
+    # like for like (issue 24): percent with percent, log points with log points, the range and not one end
+    record_pct = 100 * (math.exp(0.026515) - 1)  # 2.687 % a year
+    assert table["value"].iloc[1] == pytest.approx(record_pct, abs=0.001)  # the brief reads row 2 as the record
+    assert table["times_record"].iloc[0] == pytest.approx(6.05 / 2.687, abs=0.002)  # 2.25
+    assert table["times_record_high"].iloc[0] == pytest.approx(6.60 / 2.687, abs=0.002)  # 2.46
+    need_log = [0.55 * 100 * math.log(1.11), 0.55 * 100 * math.log(1.12)]  # 5.74, 6.23 log points
+    assert table["value"].iloc[2] == pytest.approx(need_log[0], abs=0.001)
+    assert table["value_high"].iloc[2] == pytest.approx(need_log[1], abs=0.001)
+    assert table["times_record"].iloc[2] == pytest.approx(need_log[0] / 2.6515, abs=0.002)  # 2.16(5)
+    assert table["times_record_high"].iloc[2] == pytest.approx(need_log[1] / 2.6515, abs=0.002)  # 2.35
+    assert table["value"].iloc[3] == pytest.approx(2.651, abs=0.001)
+    assert table["value"].iloc[4] == pytest.approx(3.698, abs=0.001)
+    assert list(table.index.get_level_values("unit")) == ["percent"] * 2 + ["log_points"] * 3
 
 
 def test_pwt_2019_break_is_shown_both_ways(macro):
@@ -251,9 +261,18 @@ def test_notebook_tables_read_back(good_run):
     assert bool(check.loc["2011–2015", "inside_band"]) and check.loc["2011–2015", "role"] == "calibration"
     assert check.loc["2016–2019", "role"] == "check" and check.loc["2016–2019", "years_used"] == "2016–2018"
     record = pd.read_csv(tables / "tfp_target_vs_record.csv")
-    assert record["value"].iloc[1] == pytest.approx(2.651, abs=0.001)  # break-free record, read by the brief
+    assert record["value"].iloc[1] == pytest.approx(2.687, abs=0.001)  # break-free record in %, read by the brief
+    assert record["times_record"].iloc[0] == pytest.approx(2.25, abs=0.005)
+    assert record["times_record_high"].iloc[2] == pytest.approx(2.35, abs=0.005)
+    pim = pd.read_csv(tables / "tfp_sensitivity_pim.csv")
+    assert not pim["years_with_data"].str.contains("2019").any() and pim["start_up_transient"].any()
+    arith = pd.read_csv(tables / "tfp_target_arithmetic.csv")
+    mixed = arith[arith["target_share_pct"].isin([45.0, 47.0])]
+    assert len(mixed) and mixed["grdp_growth"].isna().all() and mixed["refused"].str.contains("territories").all()
     consistency = pd.read_csv(tables / "targets_consistency.csv")
-    assert "2,65 %/năm" in consistency["finding_vi"].iloc[0] and "3,70" not in consistency["finding_vi"].iloc[0]
+    # the record in percent (2,65 log points = 2,69 %), divided like for like: 6,05/2,69–6,60/2,69 = 2,3–2,5
+    assert "2,69 %/năm" in consistency["finding_vi"].iloc[0] and "3,70" not in consistency["finding_vi"].iloc[0]
+    assert "gấp 2,3–2,5 lần" in consistency["finding_vi"].iloc[0]
 
 
 def test_delta_sensitivity_moves_the_share_and_stays_exact(macro):
@@ -320,3 +339,108 @@ def test_merged_inputs_join_the_sum_before_2025_and_own_figures_after():
     assert merged["grdp_const"].to_dict() == {2023: 100.0, 2024: 110.0, 2025: 121.0, 2026: 133.0}
     assert merged.attrs["breaks"] == {"grdp_const": {2026}}
     assert tfp.merged_inputs(macro, harmonised.iloc[0:0], "Bắc Ninh").empty
+
+
+# ------------------------------------------------------------------ issue 24: every table obeys the same rules
+
+
+def test_pim_sensitivity_leaves_out_break_years_like_every_other_table(macro):
+    """The 2019 employment break gave 2016–2020 shares of 54–57 % against 40,9 % break-free everywhere else."""
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    table = tfp.pim_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
+                                "Việt Nam", deltas=(0.05,), periods=[(2016, 2020)])
+    row = table.iloc[0]
+    assert row["years_with_data"] == "2016–2018" and row["break_years"] == "2019" and row["n_years"] == 3
+    assert row["tfp_share_pct"] < 45.0  # with 2019: 56,8 %
+    delta = tfp.delta_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
+                                  "Việt Nam", deltas=(0.05,), periods=[(2016, 2020)])
+    assert delta["years_with_data"].tolist() == ["2016–2018"]
+
+
+def test_pim_sensitivity_flags_start_up_transients_by_their_dependence_on_k0(macro):
+    """An inventory started in 1990 gives −81 % for 1991–1995 at K₀ × 0,5: an artefact of the assumed stock."""
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    periods = [(1991, 1995), (2011, 2015)]
+    table = tfp.pim_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
+                                "Việt Nam", deltas=(0.05,), start_years=(1990,), k0_factors=(0.5, 1.0),
+                                periods=periods)
+    late = table[(table.pim_start == 1990)].set_index(["period_start", "k0_factor"])
+    assert late.loc[(1991, 0.5), "tfp_share_pct"] < -70
+    assert bool(late.loc[(1991, 0.5), "start_up_transient"])
+    assert "start_up_transient" in late.loc[(1991, 0.5), "share_flag"]
+    assert not bool(late.loc[(2011, 1.0), "start_up_transient"])
+    # the spread is the share at K₀ × 1,5 minus the share at K₀ × 0,5, computed independently here
+    ends = tfp.pim_sensitivity(inputs["investment_const"].dropna(), inputs["grdp_const"], inputs["employment"],
+                               "Việt Nam", deltas=(0.05,), start_years=(1990,), k0_factors=(0.5, 1.5),
+                               periods=periods)
+    ends = ends[ends.pim_start == 1990].set_index(["period_start", "k0_factor"])["tfp_share_pct"]
+    assert late.loc[(1991, 0.5), "k0_spread_pp"] == pytest.approx(abs(ends[(1991, 1.5)] - ends[(1991, 0.5)]))
+
+
+def _growth_rows(*rows):
+    return pd.DataFrame([dict(region="Bắc Ninh", indicator="grdp_growth_pct", year_start=y, year_end=y, value=v,
+                              territory=t, vintage=k, break_flag=False) for y, v, t, k in rows])
+
+
+def test_target_arithmetic_refuses_a_mean_across_territories_and_kinds():
+    """The shipped 2,34 % was the mean of −9,28 (2023, old, official), 6,03 (2024, old, estimate) and 10,27
+    (2025, merged, estimate)."""
+    mixed = _growth_rows((2023, -9.28, "old", "official"), (2024, 6.03, "old", "estimate"),
+                         (2025, 10.27, "merged", "estimate"))
+    basis = tfp.growth_basis(mixed, "Bắc Ninh", 2023, 2025)
+    assert math.isnan(basis["growth"])
+    assert "territories mixed (old: 2023–2024; merged: 2025)" in basis["refused"]
+    assert "kinds mixed (official: 2023; estimate: 2024–2025)" in basis["refused"]
+    assert "trộn địa giới" in basis["refused_vi"]
+    table = tfp.target_arithmetic(basis["growth"], basis["growth"], 45.0, basis=basis, period="2023–2025")
+    assert table["required_tfp_growth"].isna().all() and table["grdp_growth"].isna().all()
+    assert {"territory", "kind", "break_years", "years", "refused"} <= set(table.columns)
+    assert table["territory"].iloc[0] == "old: 2023–2024; merged: 2025"
+    # one territory, one kind, every year: the mean is computed and the basis is stated
+    clean = tfp.growth_basis(_growth_rows((2023, 4.0, "old", "official"), (2024, 6.0, "old", "revised")),
+                             "Bắc Ninh", 2023, 2024)
+    assert clean["growth"] == pytest.approx(5.0) and clean["refused"] == ""
+    report = tfp.growth_basis(_growth_rows((2023, 4.0, "old", "official"), (2024, 6.0, "old", "report")),
+                              "Bắc Ninh", 2023, 2024)
+    assert report["refused"] == "" and report["kind"] == "official"  # an agency's returned figure is final too
+    assert (clean["territory"], clean["kind"], clean["years"]) == ("old", "official", "2023–2024")
+    row = tfp.target_arithmetic(5.0, 5.0, 45.0, alphas=(0.43,), labour_growth=(1.0,), basis=clean).iloc[0]
+    assert row["required_tfp_growth"] == pytest.approx(2.25) and row["territory"] == "old"
+    # a break year or a missing year is refused too
+    broken = _growth_rows((2023, 4.0, "old", "official"), (2024, 6.0, "old", "official"))
+    broken.loc[1, "break_flag"] = True
+    assert "break years 2024" in tfp.growth_basis(broken, "Bắc Ninh", 2023, 2024)["refused"]
+    assert "years missing 2024–2025" in tfp.growth_basis(broken.iloc[:1], "Bắc Ninh", 2023, 2025)["refused"]
+
+
+def test_target_arithmetic_states_its_basis_and_both_units():
+    row = tfp.target_arithmetic(11, 12, 55, alphas=(0.43,), labour_growth=(1.0,)).iloc[0]
+    assert (row["territory"], row["kind"]) == ("merged", "target")
+    assert row["required_tfp_growth_log"] == pytest.approx(0.55 * 100 * math.log(1.11), abs=0.001)  # 5.740
+
+
+def test_published_comparisons_carry_tags_and_say_when_years_differ(macro):
+    yearly = tfp.growth_table(macro)
+    periods = tfp.periods_table(yearly, [(2016, 2020), (2011, 2015)], macro).set_index(["period_start"])
+    assert periods.loc[2016, "published_share_pct"] == 45.0
+    assert periods.loc[2016, "published_tag"] == "[approximate]"  # an NA deputy's "45 per cent"
+    assert periods.loc[2011, "published_tag"] == ""
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    published = macro[(macro.region == "Việt Nam") & (macro.indicator == "tfp_contribution_pct")]
+    check = tfp.published_check(inputs, "Việt Nam", published).set_index("period")
+    assert not check.loc["2016–2019", "years_match"] and bool(check.loc["2011–2015", "years_match"])
+    assert "not the same years" in check.loc["2016–2019", "basis_note"]
+    assert check.loc["2016–2020", "published_tag"] == "[approximate]"
+    assert check.loc["2016–2019", "band_width_pp"] == pytest.approx(55.19 - 27.70, abs=0.01)
+    assert "says little" in check.loc["2016–2019", "basis_note"]
+
+
+def test_alpha_band_names_the_break_years_of_each_period(macro):
+    inputs = tfp.inputs_for(macro, "Việt Nam")
+    both = pd.concat([tfp.alpha_sensitivity(inputs, "Việt Nam", [(2016, 2020), (2011, 2015)], alphas=(0.43,),
+                                            exclude_breaks=e) for e in (False, True)])
+    both = both.set_index(["variant", "period_start"])
+    assert both.loc[("all_years", 2016), "break_years"] == "2019" and both.loc[("all_years", 2016), "n_years"] == 4
+    assert both.loc[("excluding_break_years", 2016), "break_years"] == "2019"
+    assert both.loc[("excluding_break_years", 2016), "n_years"] == 3
+    assert both.loc[("all_years", 2011), "break_years"] == ""
