@@ -1145,6 +1145,13 @@ def annex_links(lang: str, notebook_dir: Path = config.NOTEBOOKS_DIR) -> list[di
     return [dict(href=f"annex/{stem}.html", title=ANNEX_TITLES[lang][stem]) for stem in stems]
 
 
+def target_page(lang: str, target_id: str | None = None) -> str:
+    """A target page (or the index, without ``target_id``) relative to briefs/ (target_pages writes them)."""
+    from .target_pages import folder, page_name
+
+    return folder(lang) + (page_name(target_id) if target_id else "index.html")
+
+
 def targets_link(archive: bool, archive_url: str | None, page: str) -> str | None:
     """Where a reader opens a target page or the index: relative in the archive copy, under ``archive_url`` in the
     e-mail, nothing (the e-mail names the file) when the department has not said where it publishes the archive."""
@@ -1201,10 +1208,10 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
         unjudged_total=dict(n=sum(r["n"] for r in unjudged), no_data=sum(r["no_data"] for r in unjudged)),
         pii_points=pii_points, tfp_points=tfp_points, tfp_extra=tfp_data["extra"], annex=annex_links(lang),
         n_targets=len(assessment), archive_url=archive_url or "",
-        index_href=lambda archive: targets_link(archive, archive_url, "targets/index.html"),
-        target_href=lambda archive, tid: targets_link(archive, archive_url, f"targets/{tid}.html"),
+        index_href=lambda archive: targets_link(archive, archive_url, target_page(lang)),
+        target_href=lambda archive, tid: targets_link(archive, archive_url, target_page(lang, tid)),
         annex_href=lambda archive, href: targets_link(archive, archive_url, href),
-        links_file=P["links_file"].format(file="targets/index.html"),
+        links_file=P["links_file"].format(file=target_page(lang)),
         methods=L["methods"].format(alpha=fmt(alpha, lang)),
         subject=L["subject"].format(quarter=quarter, verdict=v["short"]),
         preheader=preheader,
