@@ -74,6 +74,9 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TEXT = {
     "vi": dict(
         org="Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
+        heading="Bản tin {quarter}",
+        subheading="Tiến độ các mục tiêu khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số tỉnh Bắc Ninh "
+                   "đến năm 2030",
         title="Bản tin {quarter}: tiến độ các mục tiêu khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số "
               "tỉnh Bắc Ninh đến năm 2030",
         quarter="Quý {q}/{year}",
@@ -98,6 +101,9 @@ TEXT = {
     ),
     "en": dict(
         org="Bắc Ninh Department of Science and Technology",
+        heading="Brief {quarter}",
+        subheading="Progress towards Bắc Ninh's 2030 science, technology, innovation and digital transformation "
+                   "targets",
         title="Brief {quarter}: progress towards Bắc Ninh's 2030 science, technology, innovation and digital "
               "transformation targets",
         quarter="Q{q}/{year}",
@@ -174,8 +180,8 @@ PHRASES = {
                 "điểm, {verdict} mục tiêu đến năm {year} thuộc nhóm {target} địa phương dẫn đầu.",
         pii_reached="đã đạt", pii_not_reached="chưa đạt",
         pii_margin="Bắc Ninh hơn địa phương hạng {next_rank} {margin} điểm.",
-        pii_before="Trước sáp nhập (xếp hạng trong 63 tỉnh, thành phố): {items}. Thứ hạng trong 63 và trong 34 "
-                   "địa phương không so sánh trực tiếp được, nên bản tin không đánh giá tăng hay giảm qua năm 2025.",
+        pii_before="Trước sáp nhập: {items}. Thứ hạng trong 63 và trong 34 địa phương không so sánh trực tiếp được: "
+                   "bản tin không đánh giá tăng hay giảm qua năm 2025.",
         pii_item="{province} cũ hạng {ranks}",
         pii_up="Để lên hạng {rank} cần thêm {gap} điểm PII, tức khoảng {points} điểm ở trụ cột {pillar} (mỗi điểm ở "
                "trụ cột đầu ra P6, P7 làm PII tăng 0,25 điểm; ở trụ cột đầu vào 0,10 điểm).",
@@ -299,9 +305,9 @@ DOCUMENT_EN = {"QĐ": "Decision", "KH": "Plan", "NQ": "Resolution", "CTr": "Prog
 
 # Issue 18: decisions that follow the data, changes ranked by consequence, one line of counts per agency, links.
 PHRASES["vi"].update(
-    dec_missed="Chỉ tiêu “{name}” ({goal}) {status}: số liệu {latest}. Đề nghị UBND tỉnh giao {agency} báo cáo "
-               "nguyên nhân và giải pháp.",
-    dec_missed_effect="Giải pháp quyết định việc đạt mục tiêu tiếp theo: {next}.",
+    dec_missed="“{name}” (mục tiêu năm {year}: {goal}) {status}: {latest}. Đề nghị giao {agency} báo cáo "
+               "nguyên nhân, giải pháp.",
+    dec_missed_effect="Quyết định việc đạt mục tiêu tiếp theo: {next}.",
     dec_missed_effect_last="Biết nguyên nhân để không lặp lại ở các chỉ tiêu cùng lĩnh vực.",
     dec_pii_keep="Giữ hạng {rank}/{n_units} PII (mục tiêu đến năm {year}: nhóm {target} dẫn đầu): Bắc Ninh chỉ hơn "
                  "địa phương hạng {next_rank} {margin} điểm. Đề nghị {agency} lập kế hoạch nâng trụ cột thấp nhất, "
@@ -334,23 +340,23 @@ PHRASES["vi"].update(
     ch_count_target_revised="{k} mục tiêu được sửa",
     ch_count_new_value="{k} số liệu mới",
     ch_count_target_removed="{k} chỉ tiêu không còn hiện hành",
-    ch_since_period="So với bản tin {period} (lập ngày {date}).",
-    ch_since_date="So với bản tin lập ngày {date}.",
-    ch_line_status="{name}: {old} → {new}; số liệu {value}.",
+    ch_since_period="So với bản tin {period} (lập ngày {date})",
+    ch_since_date="So với bản tin lập ngày {date}",
+    ch_line_status="{name}: {old} → {new}; {value} so với mục tiêu {goal}.",
     ch_line_revised="{name}: số liệu năm {year} sửa từ {old} thành {new}; tình trạng: {status}.",
     ch_line_new_value="{name}: số liệu mới {new} (trước: {old}); tình trạng: {status}.",
     ch_line_target_revised="{name}: mục tiêu sửa từ {old}; tình trạng: {status}.",
     ch_line_added="{name}: chỉ tiêu mới; tình trạng: {status}.",
     ch_line_removed="{name}: không còn là chỉ tiêu hiện hành.",
     ch_more="Và {k} thay đổi khác:",
-    name_with_year="{name} (mục tiêu {goal})",
+    name_with_year="{name} (mục tiêu năm {year})",
     owed_title="Số liệu còn thiếu, theo cơ quan chủ trì",
-    owed_intro="Hạn gửi số liệu: {due} (mẫu báo cáo {period}).",
-    owed_line="{owed} chỉ tiêu chờ số liệu{past} · mẫu báo cáo: {returned}",
-    owed_self="{owed} chỉ tiêu tự cập nhật (đơn vị lập bản tin){past}",
-    owed_past=" ({k} đã quá hạn)",
+    owed_intro="Số chỉ tiêu còn chờ số liệu của từng cơ quan; mẫu báo cáo {period}, hạn gửi {due}.",
+    owed_line="{owed} chỉ tiêu{past}, {returned}",
+    owed_self="{owed} chỉ tiêu tự cập nhật{past}",
+    owed_past=" ({k} quá hạn)",
     owed_unassigned="{owed} chỉ tiêu chưa có cơ quan báo cáo",
-    owed_returned="đã gửi lại", owed_not_returned="chưa gửi lại",
+    owed_returned="đã gửi mẫu", owed_not_returned="chưa gửi mẫu",
     owed_none="Không cơ quan nào còn nợ số liệu.",
     owed_not_comparable="Ngoài ra {k} chỉ tiêu không so sánh được qua đợt sáp nhập: số liệu mới không thay đổi được.",
     links_title="Chi tiết từng chỉ tiêu",
@@ -364,7 +370,7 @@ PHRASES["vi"].update(
     source="nguồn",
 )
 PHRASES["en"].update(
-    dec_missed="“{name}” ({goal}) {status}: latest value {latest}. The Provincial People's Committee should ask "
+    dec_missed="“{name}” ({year} goal: {goal}) {status}: latest value {latest}. The Provincial People's Committee should ask "
                "the {agency} to report the causes and a remedy.",
     dec_missed_effect="The remedy decides whether the next goal is met: {next}.",
     dec_missed_effect_last="Knowing the causes keeps related targets from being missed.",
@@ -398,23 +404,23 @@ PHRASES["en"].update(
     ch_count_target_revised="{k} revised targets",
     ch_count_new_value="{k} new values",
     ch_count_target_removed="{k} targets no longer current",
-    ch_since_period="Compared with the {period} brief (dated {date}).",
-    ch_since_date="Compared with the brief of {date}.",
-    ch_line_status="{name}: {old} → {new}; value {value}.",
+    ch_since_period="Compared with the {period} brief (dated {date})",
+    ch_since_date="Compared with the brief of {date}",
+    ch_line_status="{name}: {old} → {new}; {value} against a goal of {goal}.",
     ch_line_revised="{name}: the {year} value revised from {old} to {new}; status: {status}.",
     ch_line_new_value="{name}: new value {new} (before: {old}); status: {status}.",
     ch_line_target_revised="{name}: goal revised from {old}; status: {status}.",
     ch_line_added="{name}: new target; status: {status}.",
     ch_line_removed="{name}: no longer a current target.",
     ch_more="And {k} more changes:",
-    name_with_year="{name} (goal {goal})",
+    name_with_year="{name} ({year} goal)",
     owed_title="Data still owed, by responsible agency",
-    owed_intro="Data due by {due} (the {period} workbook).",
-    owed_line="{owed} targets awaiting data{past} · workbook: {returned}",
-    owed_self="{owed} targets to update itself (the brief's author){past}",
-    owed_past=" ({k} past their deadline)",
+    owed_intro="Targets still waiting for each agency's figures; the {period} workbook is due by {due}.",
+    owed_line="{owed} targets{past}, {returned}",
+    owed_self="{owed} targets to update itself{past}",
+    owed_past=" ({k} overdue)",
     owed_unassigned="{owed} targets nobody reports on",
-    owed_returned="returned", owed_not_returned="not returned",
+    owed_returned="workbook returned", owed_not_returned="workbook not returned",
     owed_none="No agency owes data.",
     owed_not_comparable="Besides, {k} targets cannot be compared across the merger: no new figure changes that.",
     links_title="Every target in detail",
@@ -533,6 +539,8 @@ def goal_text(operator: str, value: float, high: float | None, unit: str, year: 
     """The goal in words, no symbols in running text: "từ 55% trở lên (2030)", "nhóm 6 dẫn đầu"."""
     if operator == "between":
         text = f"{fmt_value(value, lang)}–{fmt_value(high, lang)}{unit}"
+    elif operator == ">=" and unit == "%" and float(value) == 100:  # "100%", not "từ 100% trở lên"
+        text = f"{fmt_value(value, lang)}{unit}"
     elif operator == "rank<=":
         text = (f"nhóm {int(value)} dẫn đầu" if lang == "vi" else f"top {int(value)}")
     else:
@@ -652,7 +660,7 @@ def _achieved_line(assessment: pd.DataFrame, lang: str, limit: int = 5) -> str:
     if done.empty:
         return ""
     def one(r):
-        source = short_source(r.get("latest_source"))
+        source = short_source(r.get("latest_source"), lang)
         return f"{target_name(r, lang)}: {_latest(r, lang)}" + (f", {PHRASES[lang]['source']}: {source}" if source else "")
 
     names = [one(r) for _, r in done.iterrows()]
@@ -725,7 +733,8 @@ def _not_returned(t: dict[str, pd.DataFrame], agency: str, lang: str, period: st
 
 def _name_year(row: pd.Series, lang: str) -> str:
     """A target's name with its goal and year, so that the 2025, 2026 and 2030 targets of one indicator differ."""
-    return PHRASES[lang]["name_with_year"].format(name=target_name(row, lang), goal=_goal(row, lang))
+    return PHRASES[lang]["name_with_year"].format(name=target_name(row, lang), goal=_goal(row, lang, with_year=False),
+                                                  year=int(row["target_year"]))
 
 
 def newly_lagging(assessment: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -734,7 +743,8 @@ def newly_lagging(assessment: pd.DataFrame, previous: pd.DataFrame | None) -> pd
     if previous is None or previous.empty:
         return bad
     before = previous.set_index("target_id")["status"]
-    return bad[[before.get(tid) != st for tid, st in zip(bad["target_id"], bad["status"])]]
+    return bad.loc[pd.Series([before.get(tid) != st for tid, st in zip(bad["target_id"], bad["status"])],
+                             index=bad.index, dtype=bool)]
 
 
 def decisions(t: dict[str, pd.DataFrame], lang: str, period: str, previous: pd.DataFrame | None = None) -> list[dict]:
@@ -758,7 +768,8 @@ def decisions(t: dict[str, pd.DataFrame], lang: str, period: str, previous: pd.D
                   if len(later) else P["dec_missed_effect_last"])
         agency = agency_name(r.get("agency"), lang)
         owner = agency if _agency_key(r.get("agency")) != NOT_ASSIGNED else agency_name(P["assigner"], lang)
-        found.append(dict(text=P["dec_missed"].format(name=target_name(r, lang), goal=_goal(r, lang),
+        found.append(dict(text=P["dec_missed"].format(name=target_name(r, lang), year=int(r["target_year"]),
+                                                      goal=_goal(r, lang, with_year=False),
                                                       status=status.label(r["status"], lang).lower(),
                                                       latest=_latest(r, lang), agency=owner),
                           effect=effect, owner=owner, due=due, kind="missed", target_id=r["target_id"]))
@@ -892,7 +903,14 @@ def owed_lines(t: dict, lang: str, period: str) -> list[dict]:
     return lines
 
 
-def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: int = 5,
+def _change_value(value, row: pd.Series, lang: str) -> str:
+    latest, year = value
+    if latest is None or pd.isna(latest):
+        return "–"
+    return value_text(latest, row, lang) + (f" ({int(year)})" if year is not None and not pd.isna(year) else "")
+
+
+def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: int = 3,
                  t: dict | None = None, period: str | None = None, previous=None) -> dict:
     """The section "Thay đổi so với bản tin trước": a summary line (the round's returns, the changes counted),
     then the changes ranked by consequence (history.ranked_changes), each target named with its goal and year;
@@ -933,6 +951,7 @@ def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: i
         kind = c["consequence"]
         if kind in ("newly_lagging", "newly_good", "status"):
             line = P["ch_line_status"].format(name=name, old=label(c["status_before"]), new=label(c["status_after"]),
+                                              goal=_goal(row, lang, with_year=False),
                                               value=_change_value((c["value_after"], c["year_after"]), row, lang))
         elif kind == "revised_value":
             line = P["ch_line_revised"].format(name=name, year=int(c["year_after"]),
@@ -955,8 +974,9 @@ def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: i
     counts = ranked["consequence"].value_counts().to_dict()
     parts = [P[f"ch_count_{k}"].format(k=counts[k]) for k in history.CONSEQUENCES if counts.get(k)]
     summary += P["ch_summary_counts"].format(parts=", ".join(parts)) if parts else P["ch_summary_nochange"]
+    summary = f"{intro}. {summary}"
     extra = len(lines) - limit
-    return dict(first=False, intro=intro, summary=summary, lines=lines[:limit], all_lines=lines,
+    return dict(first=False, intro=intro + ".", summary=summary, lines=lines[:limit], all_lines=lines,
                 more=P["ch_more"].format(k=extra) if extra > 0 else "", counts=counts)
 
 
@@ -1010,7 +1030,7 @@ def _pii_points(t: dict, lang: str) -> tuple[list[str], dict]:
     # no "to reach rank 5": a rank no plan asks for is not a goal (the decision frames PII on the rank target)
     profile = scores[(scores["province"] == PROVINCE) & (scores["edition"] == edition)
                      & scores["component"].str.match(r"^P\d$")].set_index("component")["published_score"].dropna()
-    if len(profile):
+    if len(profile) and goal.empty:  # with a rank goal, the PII decision names the weakest pillar
         weakest = profile.idxmin()
         points.append(P["weakest"].format(edition=edition, pillar=f"{weakest} {names[weakest]}",
                                           score=f(profile[weakest])))
@@ -1028,7 +1048,7 @@ def _record(record: pd.DataFrame | None) -> pd.Series | None:
     return free.iloc[0] if len(free) else None
 
 
-def short_source(source) -> str:
+def short_source(source, lang: str = "vi") -> str:
     """A source short enough to stand beside a figure: a URL's site, or a document citation up to its first comma."""
     if not isinstance(source, str) or not source.strip():
         return ""
@@ -1038,7 +1058,7 @@ def short_source(source) -> str:
 
         host = urlparse(first).netloc
         return host[4:] if host.startswith("www.") else host
-    return first.split(",")[0].strip()[:60]
+    return document_name(first, lang) if lang == "en" else first.split(",")[0].strip()[:60]
 
 
 def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
@@ -1085,7 +1105,7 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
                                                alpha=f(latest["alpha"], 2)))
         own_bar = [dict(label=P["chart_tfp_own"].format(years=years), value=float(latest["g_tfp"]), kind="provincial")]
     for _, r in tfp_targets[tfp_targets["target_year"] < today.year].iterrows():
-        points.append(P["tfp_passed"].format(goal=_goal(r, lang, with_year=False), year=int(r["target_year"]),
+        extra.append(P["tfp_passed"].format(goal=_goal(r, lang, with_year=False), year=int(r["target_year"]),
                                              document=document_name(r.get("document"), lang),
                                              status=status.label(r["status"], lang).lower()))
     revisions = t.get("targets_history")
@@ -1110,7 +1130,7 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
     own = t.get("tfp_provincial_published")
     if own is not None and len(own):
         items = [P["tfp_own_item"].format(region=r["region"], period=str(r["period"]).replace("-", "–"),
-                                          value=f(r["value"], 1), source=short_source(r.get("source")),
+                                          value=f(r["value"], 1), source=short_source(r.get("source"), lang),
                                           kind=P["tfp_kind_research" if r["kind"] == "research" else "tfp_kind_estimate"])
                  for _, r in own.iterrows()]
         extra.append(P["tfp_own"].format(items="; ".join(items)))
@@ -1191,11 +1211,14 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
     previous = history.previous_assessment(output_dir)
     found = decisions(t, lang, period, previous[1] if previous else None)
     changes = change_lines(output_dir, assessment, lang, t=t, period=period, previous=previous)
-    lagging = _lagging_rows(assessment, lang, as_of)
+    # the lagging targets a decision does not already name (a newly missed target is both: shown once)
+    lagging = [r for r in _lagging_rows(assessment, lang, as_of)
+               if r["target_id"] not in {d.get("target_id") for d in found}]
     preheader = (found[0]["text"] if found else v["text"])
     return dict(
         lang=lang, L=L, P=P, date=fmt_date(today, lang), quarter=quarter, period=period,
-        title=L["title"].format(quarter=quarter),
+        title=L["title"].format(quarter=quarter), heading=L["heading"].format(quarter=quarter),
+        subheading=L["subheading"],
         vintage=L["vintage"].format(pii=pii_data["edition"], data=data_year or "–"),
         verdict=v, group_lines=group_lines, groups=groups,
         not_comparable=P["not_comparable"].format(k=v["not_comparable"]),
@@ -1297,7 +1320,7 @@ def build_message(context: dict, charts_found: dict[str, Path], sender: str | No
     for name, path in charts_found.items():
         image = MIMEImage(path.read_bytes(), "png", policy=policy.SMTP)
         image.add_header("Content-ID", f"<{cids[name]}>")
-        image.add_header("Content-Disposition", "inline", filename=f"bnkpi-{context.get('period', '')}-{name}.png")
+        image.add_header("Content-Disposition", "inline", filename=f"bnkpi-{context.get('period', '')}-{name}-{context['lang']}.png")
         message.attach(image)
     return message
 

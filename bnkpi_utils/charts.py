@@ -396,7 +396,7 @@ def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict, goal_r
 
     ``trajectory``: province, edition, rank, n_units (the old provinces in the 63-unit panel).
     ``texts``: title, old_series, new_series, axis, goal, margin, former, merged."""
-    fig, ax = _brief_figure(3.9)
+    fig, ax = _brief_figure(3.5)
     ranked = trajectory.dropna(subset=["rank"])
     scales = sorted(ranked["n_units"].unique(), reverse=True)
     counts = [ranked[ranked["n_units"] == n]["edition"].nunique() for n in scales]
@@ -426,11 +426,12 @@ def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict, goal_r
         panel.set_xticks(editions, [str(int(e)) for e in editions])
         panel.set_ylim(bottom, 0)
         panel.set_yticks(sorted({1, goal_rank or 1, 10} | ({15} if bottom > 15 else set())))
+        width = 18 if rows["edition"].nunique() > 1 else 13  # a one-edition panel is narrow
         panel.set_title("\n".join(textwrap.wrap((texts["new_series"] if merged else texts["old_series"])
-                                                .format(n=int(n_units)), 18)), fontsize=BRIEF_FONT_PT,
+                                                .format(n=int(n_units)), width)), fontsize=BRIEF_FONT_PT,
                         fontweight="normal", loc="left")
         if merged and texts.get("margin"):
-            panel.set_xlabel("\n".join(textwrap.wrap(texts["margin"], 18)), color=GREEN)
+            panel.set_xlabel("\n".join(textwrap.wrap(texts["margin"], width)), color=GREEN)
     axes[0].set_ylabel(texts["axis"])
     handles, labels = axes[0].get_legend_handles_labels()
     if goal_rank:
@@ -496,7 +497,7 @@ def brief_tfp_growth(bars: pd.DataFrame, need: tuple[float, float] | None, texts
     ``bars``: label, value (% a year), kind ∈ national|provincial."""
     rows = list(bars.itertuples(index=False))
     n = len(rows) + (1 if need else 0)
-    fig, ax = _brief_figure(1.0 + 0.62 * n)
+    fig, ax = _brief_figure(0.9 + 0.5 * n)
     y = np.arange(n)[::-1] * 1.6
     right = max([float(r.value) for r in rows] + ([need[1]] if need else [0]))
     offset = 0.02 * max(right, 1)

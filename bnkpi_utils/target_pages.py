@@ -205,7 +205,8 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
     fig.legend(handles=list(handles.values()), labels=list(handles), frameon=False, loc="outside lower left",
                ncols=1)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110, facecolor="white")
+    fig.savefig(buffer, format="png", dpi=110, facecolor="white",
+                metadata={charts.MIN_FONT_KEY: f"{charts.min_font_px(fig):.2f}"})
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
