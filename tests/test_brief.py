@@ -348,6 +348,10 @@ def test_the_quarter_reported_on_is_the_period_not_the_run_date(fixture_brief):
 
 
 def test_run_rejects_a_malformed_period(tmp_path):
+    from bnkpi_utils import config, params
+
+    assert params.for_notebook(config.NOTEBOOKS_DIR / "05_brief.ipynb", params.resolve()) == \
+        {"period": "", "archive_url": ""}  # only the brief's notebook receives them
     result = run_bnkpi("run", "--period", "2026-4", "--output-dir", str(tmp_path / "o"))
     assert result.returncode == 64 and "2026-Q4" in result.stderr and not (tmp_path / "o").exists()
     result = run_bnkpi("run", "--archive-url", "javascript:alert(1)", "--output-dir", str(tmp_path / "o"))
