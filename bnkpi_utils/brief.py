@@ -719,18 +719,6 @@ def _returned(t: dict[str, pd.DataFrame], agency: str) -> bool | None:
     return str(row.iloc[0]["workbook_returned"]).strip().lower() in ("true", "1")
 
 
-def _not_returned(t: dict[str, pd.DataFrame], agency: str, lang: str, period: str | None = None) -> str:
-    """A sentence saying the agency has not returned its workbook, when the coverage table (data round) says so."""
-    coverage = t.get("targets_coverage")
-    if coverage is None or not {"workbook_returned", "period"} <= set(coverage.columns):
-        return ""
-    row = coverage[coverage["agency"] == agency]
-    if row.empty or _returned(t, agency) is not False:
-        return ""
-    shown = str(row.iloc[0]["period"]) if str(row.iloc[0]["period"]) not in ("", "nan") else period
-    return PHRASES[lang]["not_returned"].format(period=shown) if shown else ""
-
-
 def _name_year(row: pd.Series, lang: str) -> str:
     """A target's name with its goal and year, so that the 2025, 2026 and 2030 targets of one indicator differ."""
     return PHRASES[lang]["name_with_year"].format(name=target_name(row, lang), goal=_goal(row, lang, with_year=False),

@@ -447,49 +447,6 @@ def _title(fig: plt.Figure, text: str) -> None:
     fig.suptitle("\n".join(textwrap.wrap(text, 44)), x=0.01, ha="left", fontsize=BRIEF_FONT_PT + 1, fontweight="bold")
 
 
-def _labelled_bars(ax, labels: list[str], values, colours, value_texts: list[str], left=None) -> None:
-    """Horizontal bars with each category's name written above its bar, using the full width of a phone
-    (names on the y axis would take half of it)."""
-    y = np.arange(len(labels))[::-1] * 1.6
-    ax.barh(y, values, left=left, color=colours, height=0.7)
-    for yi, name in zip(y, labels):
-        ax.text(0, yi + 0.45, name, va="bottom", ha="left", transform=ax.get_yaxis_transform())
-    for yi, v, text in zip(y, values, value_texts):
-        if text:
-            ax.text(max(float(v), 0) + 1, yi, text, va="center")
-    ax.set_yticks([])
-    ax.spines["left"].set_visible(False)
-    ax.set_ylim(-0.6, y.max() + 1.3 if len(y) else 1)
-
-
-def brief_pii_pillars(scores: pd.Series, pillar_names: dict[str, str], texts: dict, lang: str = "vi"):
-    """One edition's seven pillar scores as horizontal bars, the lowest in orange."""
-    fig, ax = _brief_figure(4.6)
-    weakest = scores.idxmin()
-    _labelled_bars(ax, [f"{p} {pillar_names[p]}" for p in scores.index], scores.to_numpy(dtype=float),
-                   [ORANGE if p == weakest else BLUE for p in scores.index], [label(v, 1, lang) for v in scores])
-    ax.set_xlim(0, 100)
-    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
-    _title(fig, texts["title"])
-    return fig
-
-
-def brief_tfp(bars: pd.DataFrame, target: float | None, texts: dict, lang: str = "vi"):
-    """TFP share of growth: Viet Nam's break-free plan periods and the provinces' own published estimates
-    (``bars``: label, value, kind ∈ national|provincial), with the 2030 target as a line."""
-    fig, ax = _brief_figure(0.9 + 0.55 * len(bars))
-    _labelled_bars(ax, list(bars["label"]), bars["value"].to_numpy(dtype=float),
-                   [BLUE if k == "national" else ORANGE for k in bars["kind"]],
-                   [label(v, 0, lang) + "%" for v in bars["value"]])
-    if target is not None:
-        ax.axvline(target, color=RED, linestyle="--", linewidth=1.5)
-        ax.text(target + 1, ax.get_ylim()[1], texts["target"], color=RED, ha="left", va="top")
-    ax.set_xlim(min(0, float(bars["value"].min()) - 5), 100)
-    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
-    _title(fig, texts["title"])
-    return fig
-
-
 def brief_tfp_growth(bars: pd.DataFrame, need: tuple[float, float] | None, texts: dict, lang: str = "vi"):
     """TFP growth per year (the figure the text argues with): Việt Nam's plan periods, labelled by the years the
     figure rests on, the province's own estimate where one exists, and on top the range of growth the 2026–2030
@@ -519,29 +476,4 @@ def brief_tfp_growth(bars: pd.DataFrame, need: tuple[float, float] | None, texts
     ax.set_xlim(min(0, min([float(r.value) for r in rows], default=0)), right * 1.3)
     ax.xaxis.set_major_formatter(vi_formatter(0, lang))
     _title(fig, texts["title"])
-    return fig
-
-
-def brief_targets_by_deadline(counts: pd.DataFrame, texts: dict, lang: str = "vi"):
-    """Targets by deadline group (rows of ``counts``, label in column ``group``) and status (stacked bars)."""
-    present = [c for c in status.STATUSES if c in counts.columns and counts[c].any()]
-    fig, ax = _brief_figure(1.2 + 0.5 * len(counts) + 0.3 * math.ceil(len(present) / 2))
-    left = np.zeros(len(counts))
-    y = np.arange(len(counts))[::-1] * 1.6
-    for code in present:
-        values = counts[code].to_numpy(dtype=float)
-        ax.barh(y, values, left=left, color=status.colour(code), label=status.label(code, lang), height=0.7)
-        for yi, l0, v in zip(y, left, values):
-            if v >= 0.08 * max(counts["n"].max(), 1):
-                ax.text(l0 + v / 2, yi, str(int(v)), ha="center", va="center", color="white", fontweight="bold")
-        left += values
-    for yi, name, n in zip(y, counts["group"], counts["n"]):
-        ax.text(0, yi + 0.45, f"{name}: {int(n)}", va="bottom", ha="left")
-    ax.set_yticks([])
-    ax.spines["left"].set_visible(False)
-    ax.set_ylim(-0.6, y.max() + 1.3)
-    ax.set_xlim(0, left.max() * 1.02)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True))
-    _title(fig, texts["title"])
-    fig.legend(frameon=False, loc="outside lower left", ncols=2)
     return fig
