@@ -155,7 +155,9 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
     widths = [max(actual[actual["territory_"] == t]["year"].nunique(), 1) + (2 if t == "merged" else 0.5) for t in parts]
     axes = list(np.atleast_1d(fig.subplots(1, len(parts), gridspec_kw=dict(width_ratios=widths))))
     handles = {}
-    decimals = 0 if all(float(v).is_integer() for v in list(actual["value"]) + [goal]) else 2
+    shown = [float(v) for v in actual["value"]] + [goal]
+    spread = max(shown) - min(shown)
+    decimals = 0 if spread >= 5 or all(v.is_integer() for v in shown) else (1 if spread >= 0.5 else 2)
     for panel, territory in zip(axes, parts):
         rows = actual[actual["territory_"] == territory]
         for name, part in rows.groupby("region", sort=False):
@@ -193,7 +195,11 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
             panel.set_title("\n".join(__import__("textwrap").wrap(title, 22)), fontsize=charts.BRIEF_FONT_PT,
                             fontweight="normal", loc="left")
         panel.set_xlim(min(years) - 0.7, max(years) + 0.7)
-        panel.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3 if territory == "old" else 4))
+        ticks = sorted(set(years))
+        if len(ticks) <= 4:
+            panel.set_xticks(ticks, [str(y) for y in ticks])
+        else:
+            panel.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3 if territory == "old" else 4))
         panel.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=decimals == 0))
         panel.yaxis.set_major_formatter(charts.vi_formatter(decimals, lang))
         low, high = panel.get_ylim()
