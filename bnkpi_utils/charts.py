@@ -396,7 +396,7 @@ def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict, goal_r
 
     ``trajectory``: province, edition, rank, n_units (the old provinces in the 63-unit panel).
     ``texts``: title, old_series, new_series, axis, goal, margin, former, merged."""
-    fig, ax = _brief_figure(3.5)
+    fig, ax = _brief_figure(3.8)
     ranked = trajectory.dropna(subset=["rank"])
     scales = sorted(ranked["n_units"].unique(), reverse=True)
     counts = [ranked[ranked["n_units"] == n]["edition"].nunique() for n in scales]
