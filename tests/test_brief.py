@@ -380,7 +380,8 @@ def test_two_runs_changes_ranked_by_consequence(fixture_brief, tmp_path):
     context = brief.build_context(output, "vi", today=dt.date(2027, 1, 5))
     lines = [line["text"] for line in context["changes"]["lines"]]
     assert len(lines) == 2
-    assert lines[0] == "Chỉ tiêu thử T5 (mục tiêu năm 2030): Đúng tiến độ → Không đạt; 60% (2025) so với mục tiêu từ 80% trở lên."
+    assert lines[0] == ("Chỉ tiêu thử T5 (mục tiêu năm 2030): từ “Đúng tiến độ” chuyển sang “Không đạt”; 60% (2025) so "
+                        "với mục tiêu từ 80% trở lên.")
     assert lines[1].startswith("Chỉ tiêu thử T6") and "số liệu năm 2025 sửa từ 60% thành 62%" in lines[1]
     assert not any("T7" in line or "T8" in line for line in lines)
     assert context["changes"]["summary"] == ("So với bản tin Quý III/2026 (lập ngày 05/10/2026). Kỳ Quý IV/2026: chưa cơ "
