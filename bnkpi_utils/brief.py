@@ -18,6 +18,7 @@ import base64
 import datetime as dt
 import math
 import os
+import re
 import secrets
 from email import policy
 from email.mime.image import MIMEImage
@@ -704,6 +705,14 @@ def _agency_key(agency) -> str:
     return agency if isinstance(agency, str) and agency.strip() else NOT_ASSIGNED
 
 
+def singular(text: str, lang: str) -> str:
+    """English counts of one in the singular ("1 target", "1 revised value"); Vietnamese has no plural."""
+    if lang != "en":
+        return text
+    text = re.sub(r"\b1 ((?:[a-z]+ ){0,2})(target|value|change|workbook)s\b", r"1 \1\2", text)
+    return re.sub(r"\b1 ((?:[a-z]+ )?)agencies\b", r"1 \1agency", text)
+
+
 def fmt_day(day: dt.date, lang: str) -> str:
     return day.strftime("%d/%m/%Y") if lang == "vi" else f"{day.day} {day.strftime('%B %Y')}"
 
@@ -763,7 +772,10 @@ def decisions(t: dict[str, pd.DataFrame], lang: str, period: str, previous: pd.D
                           effect=effect, owner=owner, due=due, kind="missed", target_id=r["target_id"]))
     rest = [d for d in (_pii_decision(t, lang, due), _stats_decision(t, lang, due),
                         _data_decision(t, lang, due, quarter), _assign_decision(t, lang, due)) if d]
-    return found + rest[:max(0, MAX_DECISIONS - len(found))]
+    found = found + rest[:max(0, MAX_DECISIONS - len(found))]
+    for d in found:
+        d.update(text=singular(d["text"], lang), effect=singular(d["effect"], lang))
+    return found
 
 
 def margin_text(gap_row: pd.Series, lang: str) -> str:
@@ -887,7 +899,8 @@ def owed_lines(t: dict, lang: str, period: str) -> list[dict]:
             returned = _returned(t, r["agency"])
             text = P["owed_line"].format(owed=r["owed"], past=past_text,
                                          returned=P["owed_returned"] if returned else P["owed_not_returned"])
-        lines.append(dict(agency=agency_name(r["agency"], lang), text=text, owed=int(r["owed"]), past=past))
+        lines.append(dict(agency=agency_name(r["agency"], lang), text=singular(text, lang), owed=int(r["owed"]),
+                          past=past))
     return lines
 
 
@@ -964,7 +977,7 @@ def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: i
     summary += P["ch_summary_counts"].format(parts=", ".join(parts)) if parts else P["ch_summary_nochange"]
     summary = f"{intro}. {summary}"
     extra = len(lines) - limit
-    return dict(first=False, intro=intro + ".", summary=summary, lines=lines[:limit], all_lines=lines,
+    return dict(first=False, intro=intro + ".", summary=singular(summary, lang), lines=lines[:limit], all_lines=lines,
                 more=P["ch_more"].format(k=extra) if extra > 0 else "", counts=counts)
 
 

@@ -702,3 +702,9 @@ def test_brief_shows_the_provinces_own_tfp_once_computed(good_run, tmp_path):
     assert "2021–2025: TFP tăng 3,20%/năm, đóng góp 41,6% tăng trưởng GRDP (7,70%/năm)" in vi_text
     assert "Chưa có chuỗi số liệu vốn và lao động" not in vi_text
     assert "2021–2025: TFP grew 3.20% a year, 41.6% of GRDP growth (7.70% a year)" in en_text
+
+
+def test_english_counts_of_one_are_singular():
+    assert brief.singular("1 targets, 2 targets, 1 revised values, 1 other status changes, 1 agencies", "en") == \
+        "1 target, 2 targets, 1 revised value, 1 other status change, 1 agency"
+    assert brief.singular("1 chỉ tiêu", "vi") == "1 chỉ tiêu"
