@@ -18,6 +18,7 @@ import base64
 import datetime as dt
 import math
 import os
+import re
 import secrets
 from email import policy
 from email.mime.image import MIMEImage
@@ -30,6 +31,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader
 
 from . import charts, config, history, status, tfp
+from .data_round import DEPARTMENT, STATISTICS_OFFICE, check_period
 from .io import read_processed
 from .numbers import format_vi
 from .schema import PILLAR_NAMES_EN, PILLAR_NAMES_VI
@@ -40,7 +42,7 @@ MAX_ARCHIVE_BYTES = 1_500_000
 DEFAULT_FROM = "bnkpi@localhost"
 PROVINCE = "Bắc Ninh"
 MAX_DECISIONS = 3
-NOT_ASSIGNED = "(không giao cụ thể)"
+NOT_ASSIGNED = "Chưa giao cơ quan chủ trì"
 
 # Responsible agencies as the province's documents name them, and their English names (one place).
 AGENCY_EN = {
@@ -57,7 +59,7 @@ AGENCY_EN = {
     "Thống kê tỉnh Bắc Ninh": "Bắc Ninh Provincial Statistics Office",
     "UBND tỉnh": "Provincial People's Committee",
     "Thống kê tỉnh": "Provincial Statistics Office",
-    NOT_ASSIGNED: "(no agency assigned)",
+    NOT_ASSIGNED: "No lead agency assigned",
 }
 
 # The annex (interface 4): the executed notebooks exported to briefs/annex/<stem>.html, titled for a reader.
@@ -73,6 +75,9 @@ ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 TEXT = {
     "vi": dict(
         org="Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
+        heading="Bản tin {quarter}",
+        subheading="Tiến độ các mục tiêu khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số tỉnh Bắc Ninh "
+                   "đến năm 2030",
         title="Bản tin {quarter}: tiến độ các mục tiêu khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số "
               "tỉnh Bắc Ninh đến năm 2030",
         quarter="Quý {q}/{year}",
@@ -97,6 +102,9 @@ TEXT = {
     ),
     "en": dict(
         org="Bắc Ninh Department of Science and Technology",
+        heading="Brief {quarter}",
+        subheading="Progress towards Bắc Ninh's 2030 science, technology, innovation and digital transformation "
+                   "targets",
         title="Brief {quarter}: progress towards Bắc Ninh's 2030 science, technology, innovation and digital "
               "transformation targets",
         quarter="Q{q}/{year}",
@@ -137,14 +145,14 @@ PHRASES = {
         verdict_good_short="cơ bản đúng tiến độ",
         verdict_good_text="Với số liệu hiện có ({judged}/{n} chỉ tiêu đánh giá được, {pct}%), phần lớn chỉ tiêu đã "
                           "đạt hoặc đúng tiến độ.",
-        judged_split="Trong {judged} chỉ tiêu đánh giá được: {good} đã đạt hoặc đúng tiến độ; {lagging} chậm tiến "
-                     "độ, có nguy cơ không đạt hoặc không đạt.",
+        judged_split="Trong {judged} chỉ tiêu đánh giá được: {parts}.",
+        judged_good="{k} đã đạt hoặc đúng tiến độ", judged_lagging="{k} chậm tiến độ hoặc không đạt",
         group_due="Đã hết hạn ({years})", group_year="Hạn năm {year}", group_later="Hạn {years}",
         group_line="{group}: {n} chỉ tiêu — {parts}.",
         achieved="Đã đạt: {names}.",
         and_more="và {k} chỉ tiêu khác",
-        not_comparable="{k} chỉ tiêu không so sánh được qua đợt sáp nhập tỉnh 1/7/2025 (số liệu trước và sau thuộc "
-                       "hai thang khác nhau: 63 và 34 tỉnh, thành); không tính là đạt hay không đạt.",
+        not_comparable="{k} chỉ tiêu không so sánh được qua đợt sáp nhập tỉnh 1/7/2025 (số liệu trước và sau là xếp "
+                       "hạng trong 63 và trong 34 tỉnh, thành phố); không tính là đạt hay không đạt.",
         decision_data="Yêu cầu {agency} báo cáo số liệu thực tế cho {k} chỉ tiêu chưa đánh giá được.",
         not_returned=" Mẫu báo cáo kỳ {period} chưa được gửi lại.",
         decision_assign="Giao cơ quan chủ trì theo dõi {k} chỉ tiêu hiện chưa giao cho cơ quan nào "
@@ -169,39 +177,42 @@ PHRASES = {
         ch_removed="không còn trong danh sách chỉ tiêu hiện hành",
         ch_now="tình trạng: {new}",
         more_changes="… và {k} chỉ tiêu khác (xem bảng targets_assessment.csv).",
-        pii_now="PII {edition}: tỉnh Bắc Ninh (sau sáp nhập) xếp hạng {rank}/{n_units} với {score} điểm, {verdict} "
-                "mục tiêu thuộc nhóm {target} địa phương dẫn đầu năm {year}.",
+        pii_now="PII {edition} (Bộ KH&CN công bố): tỉnh Bắc Ninh (sau sáp nhập) xếp hạng {rank}/{n_units} với {score} "
+                "điểm, {verdict} mục tiêu đến năm {year} thuộc nhóm {target} địa phương dẫn đầu.",
         pii_reached="đã đạt", pii_not_reached="chưa đạt",
-        pii_margin="Khoảng cách với địa phương hạng {next_rank} tối đa {margin} điểm.",
-        pii_before="Trước sáp nhập (thang 63 tỉnh, thành): {items}. Thứ hạng và điểm trên thang 63 và thang 34 "
-                   "không so sánh trực tiếp được, nên bản tin không đánh giá tăng hay giảm qua năm 2025.",
+        pii_margin="Bắc Ninh hơn địa phương hạng {next_rank} {margin} điểm.",
+        pii_before="Trước sáp nhập: {items}. Thứ hạng trong 63 và trong 34 địa phương không so sánh trực tiếp được: "
+                   "bản tin không đánh giá tăng hay giảm qua năm 2025.",
         pii_item="{province} cũ hạng {ranks}",
         pii_up="Để lên hạng {rank} cần thêm {gap} điểm PII, tức khoảng {points} điểm ở trụ cột {pillar} (mỗi điểm ở "
                "trụ cột đầu ra P6, P7 làm PII tăng 0,25 điểm; ở trụ cột đầu vào 0,10 điểm).",
         weakest="Trụ cột thấp nhất năm {edition}: {pillar} ({score} điểm).",
         tfp_need="Mục tiêu giai đoạn 2026–2030: TFP đóng góp {goal} tăng trưởng GRDP. Với GRDP tăng {g_low}–{g_high}%/"
                  "năm, TFP phải tăng {need_low}–{need_high}%/năm, gấp {times} lần giai đoạn TFP của Việt Nam tăng "
-                 "nhanh nhất ({years}: {record}%/năm, tính trên các năm không có điểm gãy số liệu).",
+                 "nhanh nhất ({years}: {record}%/năm, tính từ Penn World Table 10.0, các năm không có điểm gãy số liệu).",
         tfp_revised="Mục tiêu năm 2030 đã được sửa từ {old} ({old_doc}) thành {new} ({new_doc}).",
-        tfp_own="Ước tính của chính tỉnh đã công bố: {items}. Các ước tính này khác phương pháp và giai đoạn, chỉ "
-                "để tham khảo.",
-        tfp_own_item="{region} {period}: {value}% ({kind})",
-        tfp_kind_research="nghiên cứu", tfp_kind_estimate="ước tính của tỉnh",
-        tfp_passed="Mục tiêu TFP đóng góp {goal} tăng trưởng ({document}, hạn năm {year}) đã hết hạn: {status}.",
+        tfp_own="Ước tính đã công bố khác (không phải chuỗi của bộ công cụ, khác phương pháp và giai đoạn, chỉ để tham "
+                "khảo, không vẽ trên biểu đồ): {items}.",
+        tfp_own_item="{region} {period}: {value}% ({kind}, nguồn: {source})",
+        tfp_kind_research="một nghiên cứu học thuật về tỉnh Bắc Ninh cũ", tfp_kind_estimate="ước tính do tỉnh công bố",
+        tfp_passed="Mục tiêu TFP đóng góp {goal} tăng trưởng ({document}) hạn năm {year} đã qua; tình trạng: {status}.",
         tfp_capital="Với mục tiêu {share}%, vốn chỉ có thể tăng tối đa khoảng {low}–{high}%/năm (lao động tăng "
-                    "1%/năm): tăng trưởng phải chủ yếu đến từ hiệu quả, không chủ yếu từ tăng vốn.",
+                    "1%/năm): tăng trưởng phải dựa chủ yếu vào hiệu quả, không phải vào mở rộng vốn.",
         tfp_no_province="Chưa có chuỗi số liệu vốn và lao động của tỉnh để tự ước tính TFP.",
         tfp_province="Ước tính của bộ công cụ từ số liệu của tỉnh (hạch toán tăng trưởng, α = {alpha}), giai đoạn "
                      "{years}: TFP tăng {g_tfp}%/năm, đóng góp {share}% tăng trưởng GRDP ({g_y}%/năm).",
         chart_tfp_own="Bắc Ninh {years} (ước tính)",
         chart_rank_title="Thứ hạng PII của Bắc Ninh",
-        chart_rank_old="Bắc Ninh cũ, thang {n} tỉnh",
-        chart_rank_new="Bắc Ninh mới, thang {n} tỉnh",
+        chart_rank_old="Trong {n} tỉnh, thành phố (trước sáp nhập)",
+        chart_rank_new="Trong {n} tỉnh, thành phố (từ 1/7/2025)",
+        chart_rank_goal="mục tiêu: nhóm {k} dẫn đầu",
+        chart_rank_margin="hơn hạng {k} {margin} điểm",
         chart_rank_merger="sáp nhập\n1/7/2025",
         chart_rank_axis="hạng (1 = cao nhất)",
         chart_pillars_title="Điểm 7 trụ cột PII {edition}",
-        chart_tfp_title="TFP đóng góp vào tăng trưởng (%)",
+        chart_tfp_title="Tăng TFP bình quân (%/năm): thực tế của Việt Nam và mức mục tiêu đòi hỏi",
         chart_tfp_target="mục tiêu {share}%",
+        chart_tfp_need="Cần cho mục tiêu 2026–2030",
         chart_tfp_vn="Việt Nam {years}",
         chart_targets_title="Chỉ tiêu theo thời hạn và tình trạng",
     ),
@@ -218,8 +229,8 @@ PHRASES = {
         verdict_good_short="broadly on track",
         verdict_good_text="On the data available ({judged} of {n} targets can be judged, {pct}%), most targets are "
                           "achieved or on track.",
-        judged_split="Of the {judged} targets that can be judged: {good} achieved or on track; {lagging} off track, "
-                     "at risk or missed.",
+        judged_split="Of the {judged} targets that can be judged: {parts}.",
+        judged_good="{k} achieved or on track", judged_lagging="{k} behind schedule or missed",
         group_due="Deadline passed ({years})", group_year="Due in {year}", group_later="Due {years}",
         group_line="{group}: {n} targets — {parts}.",
         achieved="Achieved: {names}.",
@@ -250,10 +261,10 @@ PHRASES = {
         ch_removed="no longer a current target",
         ch_now="status: {new}",
         more_changes="… and {k} more targets (see the table targets_assessment.csv).",
-        pii_now="PII {edition}: the merged province of Bắc Ninh ranks {rank} of {n_units} with {score} points, "
+        pii_now="PII {edition} (published by the Ministry of Science and Technology): the merged province of Bắc Ninh ranks {rank} of {n_units} with {score} points, "
                 "{verdict} the goal of being among the top {target} by {year}.",
         pii_reached="meeting", pii_not_reached="not yet meeting",
-        pii_margin="Its lead over rank {next_rank} is at most {margin} points.",
+        pii_margin="Its lead over rank {next_rank} is {margin} points.",
         pii_before="Before the merger (63-province scale): {items}. Ranks and scores on the 63- and 34-province scales "
                    "are not directly comparable, so this brief does not call 2025 a rise or a fall.",
         pii_item="former {province} ranked {ranks}",
@@ -262,11 +273,12 @@ PHRASES = {
         weakest="Lowest pillar in {edition}: {pillar} ({score} points).",
         tfp_need="2026–2030 goal: TFP contributes {goal} of GRDP growth. With GRDP growing {g_low}–{g_high}% a year, TFP "
                  "must grow {need_low}–{need_high}% a year, {times} times Viet Nam's fastest TFP period ({years}: "
-                 "{record}% a year, over years without breaks in the data).",
+                 "{record}% a year, from Penn World Table 10.0, over years without breaks in the data).",
         tfp_revised="The 2030 goal was revised from {old} ({old_doc}) to {new} ({new_doc}).",
-        tfp_own="The province's own published estimates: {items}. They use other methods and periods: for reference only.",
-        tfp_own_item="{region} {period}: {value}% ({kind})",
-        tfp_kind_research="research study", tfp_kind_estimate="provincial estimate",
+        tfp_own="Other published estimates (not the suite's series; other methods and periods; for reference only, not "
+                "charted): {items}.",
+        tfp_own_item="{region} {period}: {value}% ({kind}, source: {source})",
+        tfp_kind_research="an academic study of the former Bắc Ninh", tfp_kind_estimate="estimate published by the province",
         tfp_passed="The TFP goal of {goal} of growth ({document}, due {year}) has passed its deadline: {status}.",
         tfp_capital="With the {share}% goal, capital could grow at most about {low}–{high}% a year (labour +1% a "
                     "year): growth would have to come mainly from efficiency, not mainly from more capital.",
@@ -275,19 +287,153 @@ PHRASES = {
                      "{years}: TFP grew {g_tfp}% a year, {share}% of GRDP growth ({g_y}% a year).",
         chart_tfp_own="Bắc Ninh {years} (estimate)",
         chart_rank_title="Bắc Ninh's PII rank",
-        chart_rank_old="former Bắc Ninh, {n}-province scale",
-        chart_rank_new="merged Bắc Ninh, {n}-province scale",
+        chart_rank_old="Among {n} provinces (before the merger)",
+        chart_rank_new="Among {n} provinces (from 1 Jul 2025)",
+        chart_rank_goal="goal: top {k}",
+        chart_rank_margin="lead over rank {k}: {margin} points",
         chart_rank_merger="merger\n1 Jul 2025",
         chart_rank_axis="rank (1 = best)",
         chart_pillars_title="The seven PII pillars, {edition}",
-        chart_tfp_title="TFP share of growth (%)",
+        chart_tfp_title="TFP growth (% a year): Viet Nam's record and what the goal needs",
         chart_tfp_target="goal {share}%",
+        chart_tfp_need="Needed for the 2026–2030 goal",
         chart_tfp_vn="Viet Nam {years}",
         chart_targets_title="Targets by deadline and status",
     ),
 }
 
 DOCUMENT_EN = {"QĐ": "Decision", "KH": "Plan", "NQ": "Resolution", "CTr": "Programme"}
+
+# Issue 18: decisions that follow the data, changes ranked by consequence, one line of counts per agency, links.
+PHRASES["vi"].update(
+    dec_missed="“{name}” (mục tiêu năm {year}: {goal}) {status}: {latest}. Đề nghị giao {agency} báo cáo "
+               "nguyên nhân, giải pháp.",
+    dec_missed_effect="Quyết định việc đạt mục tiêu tiếp theo: {next}.",
+    dec_missed_effect_last="Biết nguyên nhân để không lặp lại ở các chỉ tiêu cùng lĩnh vực.",
+    dec_pii_keep="Giữ hạng {rank}/{n_units} PII (mục tiêu đến năm {year}: nhóm {target} dẫn đầu): Bắc Ninh chỉ hơn "
+                 "địa phương hạng {next_rank} {margin} điểm. Đề nghị {agency} lập kế hoạch nâng trụ cột thấp nhất, "
+                 "{pillar} ({score} điểm).",
+    dec_pii_keep_effect="Mỗi điểm tăng ở trụ cột đầu ra (P6, P7) thêm 0,25 điểm PII, giữ hạng {rank} ở kỳ công bố tới.",
+    dec_pii_up="Vào nhóm {target} dẫn đầu PII (mục tiêu năm {year}): cần thêm {gap} điểm PII. Đề nghị {agency} lập "
+               "kế hoạch nâng trụ cột {pillar} khoảng {points} điểm.",
+    dec_pii_up_effect="Đạt mục tiêu xếp hạng năm {year}.",
+    dec_stats="Đề nghị {office} cung cấp chuỗi GRDP giá so sánh, vốn và lao động của tỉnh (và của hai tỉnh cũ trước "
+              "năm 2025).",
+    dec_stats_effect="{k} chỉ tiêu về TFP và tăng trưởng GRDP sẽ có cơ sở đánh giá.",
+    dec_data="Đề nghị UBND tỉnh chỉ đạo {n_agencies} cơ quan gửi số liệu cho {k} chỉ tiêu qua mẫu báo cáo {period} "
+             "({top}).",
+    dec_data_effect="{k1} chỉ tiêu đã có một số liệu sẽ có đánh giá khi có thêm số liệu; {k0} chỉ tiêu chưa có số "
+                    "liệu nào.",
+    dec_data_effect_all="{k} chỉ tiêu sẽ có số liệu đầu tiên để đánh giá.",
+    dec_assign="Giao cơ quan chủ trì cho {k} chỉ tiêu chưa có cơ quan nào theo dõi (trong đó: {names}).",
+    dec_assign_effect="Mỗi chỉ tiêu có một cơ quan chịu trách nhiệm báo cáo số liệu.",
+    owner_agencies="Các cơ quan chủ trì",
+    effect="Tác dụng", more_agencies="và {k} cơ quan khác",
+    ch_summary_returns="Kỳ {period}: {returned}/{n} cơ quan đã gửi lại mẫu báo cáo{names}",
+    ch_summary_none="Kỳ {period}: chưa cơ quan nào gửi lại mẫu báo cáo",
+    ch_summary_counts="; thay đổi: {parts}.",
+    ch_summary_nochange="; không có thay đổi về số liệu, tình trạng hay mục tiêu.",
+    ch_count_newly_lagging="{k} chỉ tiêu mới chậm tiến độ hoặc không đạt",
+    ch_count_newly_good="{k} chỉ tiêu mới đạt hoặc đúng tiến độ",
+    ch_count_status="{k} chỉ tiêu đổi tình trạng",
+    ch_count_target_added="{k} chỉ tiêu mới",
+    ch_count_revised_value="{k} số liệu được sửa",
+    ch_count_target_revised="{k} mục tiêu được sửa",
+    ch_count_new_value="{k} số liệu mới",
+    ch_count_target_removed="{k} chỉ tiêu không còn hiện hành",
+    ch_since_period="So với bản tin {period} (lập ngày {date})",
+    ch_since_date="So với bản tin lập ngày {date}",
+    ch_line_status="{name}: từ “{old}” chuyển sang “{new}”; {value} so với mục tiêu {goal}.",
+    ch_line_revised="{name}: số liệu năm {year} sửa từ {old} thành {new}; tình trạng: {status}.",
+    ch_line_new_value="{name}: số liệu mới {new} (trước: {old}); tình trạng: {status}.",
+    ch_line_target_revised="{name}: mục tiêu sửa từ {old}; tình trạng: {status}.",
+    ch_line_added="{name}: chỉ tiêu mới; tình trạng: {status}.",
+    ch_line_removed="{name}: không còn là chỉ tiêu hiện hành.",
+    ch_more="Và {k} thay đổi khác:",
+    name_with_year="{name} (mục tiêu năm {year})",
+    owed_title="Số liệu còn thiếu, theo cơ quan chủ trì",
+    owed_intro="Số chỉ tiêu còn chờ số liệu của từng cơ quan; mẫu báo cáo {period}, hạn gửi {due}.",
+    owed_line="{owed} chỉ tiêu{past}, {returned}",
+    owed_self="{owed} chỉ tiêu tự cập nhật{past}",
+    owed_past=" ({k} quá hạn)",
+    owed_unassigned="{owed} chỉ tiêu chưa có cơ quan báo cáo",
+    owed_returned="đã gửi mẫu", owed_not_returned="chưa gửi mẫu",
+    owed_none="Không cơ quan nào còn nợ số liệu.",
+    owed_not_comparable="Ngoài ra {k} chỉ tiêu không so sánh được qua đợt sáp nhập: số liệu mới không thay đổi được.",
+    links_title="Chi tiết từng chỉ tiêu",
+    links_index="Danh mục {n} chỉ tiêu, mỗi chỉ tiêu một trang (biểu đồ, số liệu và nguồn, lịch sử tình trạng)",
+    links_annex="Phân tích đầy đủ",
+    links_file="Danh mục chỉ tiêu và phân tích đầy đủ ở tệp {file} trong thư mục bản tin (briefs/) của lần chạy.",
+    appendix="Phụ lục",
+    appendix_changes="Toàn bộ thay đổi so với bản tin trước",
+    appendix_tfp="TFP: tính toán bổ sung",
+    lagging_more="Và {k} chỉ tiêu khác: xem danh mục chỉ tiêu.",
+    source="nguồn",
+)
+PHRASES["en"].update(
+    dec_missed="“{name}” ({year} goal: {goal}) {status}: latest value {latest}. The Provincial People's Committee should ask "
+               "the {agency} to report the causes and a remedy.",
+    dec_missed_effect="The remedy decides whether the next goal is met: {next}.",
+    dec_missed_effect_last="Knowing the causes keeps related targets from being missed.",
+    dec_pii_keep="Keep PII rank {rank} of {n_units} (goal by {year}: top {target}): Bắc Ninh leads rank {next_rank} "
+                 "by only {margin} points. The {agency} should plan to raise the lowest pillar, {pillar} ({score} "
+                 "points).",
+    dec_pii_keep_effect="Each point in an output pillar (P6, P7) adds 0.25 PII points, keeping rank {rank} in the next edition.",
+    dec_pii_up="Reach the PII top {target} (goal for {year}): {gap} more PII points are needed. The {agency} should "
+               "plan to raise pillar {pillar} by about {points} points.",
+    dec_pii_up_effect="The {year} ranking goal is met.",
+    dec_stats="The {office} should provide the province's GRDP at constant prices, capital and employment series "
+              "(and those of the two former provinces before 2025).",
+    dec_stats_effect="{k} TFP and GRDP growth targets can then be assessed.",
+    dec_data="The Provincial People's Committee should instruct {n_agencies} agencies to report values for {k} "
+             "targets in the {period} workbook ({top}).",
+    dec_data_effect="{k1} targets that already have one value can be judged with one more; {k0} targets have no value yet.",
+    dec_data_effect_all="{k} targets get their first values for an assessment.",
+    dec_assign="Assign a lead agency to the {k} targets that nobody reports on (among them: {names}).",
+    dec_assign_effect="Every target has an agency responsible for its figures.",
+    owner_agencies="The responsible agencies",
+    effect="Effect", more_agencies="and {k} more agencies",
+    ch_summary_returns="{period}: {returned} of {n} agencies returned their workbook{names}",
+    ch_summary_none="{period}: no agency has returned its workbook yet",
+    ch_summary_counts="; changes: {parts}.",
+    ch_summary_nochange="; no change in data, statuses or targets.",
+    ch_count_newly_lagging="{k} newly behind schedule or missed",
+    ch_count_newly_good="{k} newly achieved or on track",
+    ch_count_status="{k} other status changes",
+    ch_count_target_added="{k} new targets",
+    ch_count_revised_value="{k} revised values",
+    ch_count_target_revised="{k} revised targets",
+    ch_count_new_value="{k} new values",
+    ch_count_target_removed="{k} targets no longer current",
+    ch_since_period="Compared with the {period} brief (dated {date})",
+    ch_since_date="Compared with the brief of {date}",
+    ch_line_status="{name}: from “{old}” to “{new}”; {value} against a goal of {goal}.",
+    ch_line_revised="{name}: the {year} value revised from {old} to {new}; status: {status}.",
+    ch_line_new_value="{name}: new value {new} (before: {old}); status: {status}.",
+    ch_line_target_revised="{name}: goal revised from {old}; status: {status}.",
+    ch_line_added="{name}: new target; status: {status}.",
+    ch_line_removed="{name}: no longer a current target.",
+    ch_more="And {k} more changes:",
+    name_with_year="{name} ({year} goal)",
+    owed_title="Data still owed, by responsible agency",
+    owed_intro="Targets still waiting for each agency's figures; the {period} workbook is due by {due}.",
+    owed_line="{owed} targets{past}, {returned}",
+    owed_self="{owed} targets to update itself{past}",
+    owed_past=" ({k} overdue)",
+    owed_unassigned="{owed} targets nobody reports on",
+    owed_returned="workbook returned", owed_not_returned="workbook not returned",
+    owed_none="No agency owes data.",
+    owed_not_comparable="Besides, {k} targets cannot be compared across the merger: no new figure changes that.",
+    links_title="Every target in detail",
+    links_index="The {n} targets, one page each (chart, values with sources, status history)",
+    links_annex="Full analysis",
+    links_file="The list of targets and the full analysis are in the file {file} in the run's briefs/ folder.",
+    appendix="Appendix",
+    appendix_changes="All changes since the last brief",
+    appendix_tfp="TFP: further arithmetic",
+    lagging_more="And {k} more targets: see the list of targets.",
+    source="source",
+)
 
 
 def fmt(value, lang: str, decimals: int = 2) -> str:
@@ -305,9 +451,46 @@ def fmt_date(day: dt.date, lang: str) -> str:
 
 
 def quarter_of(day: dt.date, lang: str) -> str:
-    """The quarter a brief belongs to, as the administration writes it: Quý IV/2026 (en: Q4/2026)."""
+    """The quarter a day falls in, as the administration writes it: Quý IV/2026 (en: Q4/2026)."""
     q = (day.month - 1) // 3 + 1
-    return TEXT[lang]["quarter"].format(q=ROMAN[q] if lang == "vi" else q, year=day.year)
+    return period_label(f"{day.year}-Q{q}", lang)
+
+
+def last_complete_quarter(day: dt.date) -> str:
+    """The quarter a brief run on ``day`` reports on by default: the last one that has ended (5/1/2027 → 2026-Q4)."""
+    q = (day.month - 1) // 3 + 1
+    return f"{day.year}-Q{q - 1}" if q > 1 else f"{day.year - 1}-Q4"
+
+
+def resolve_period(period: str | None, today: dt.date) -> str:
+    """``YYYY-QN`` as given (checked: a RoundError, which is a ValueError, names the expected form), or the last
+    complete quarter before ``today``."""
+    period = (period or "").strip() or last_complete_quarter(today)
+    year, q = check_period(period)
+    return f"{year}-Q{q}"
+
+
+def period_label(period: str, lang: str) -> str:
+    year, q = check_period(period)
+    return TEXT[lang]["quarter"].format(q=ROMAN[q] if lang == "vi" else q, year=year)
+
+
+def quarter_end(period: str) -> dt.date:
+    year, q = check_period(period)
+    return dt.date(year, 12, 31) if q == 4 else dt.date(year, 3 * q + 1, 1) - dt.timedelta(days=1)
+
+
+def due_date(period: str) -> dt.date:
+    """The deadline of the brief's decisions: the end of the quarter after the one reported on (the next brief
+    reports on that quarter, so by then the decision has changed something or it has not)."""
+    year, q = check_period(period)
+    return quarter_end(f"{year + (q == 4)}-Q{q % 4 + 1}")
+
+
+def closed_year(period: str) -> int:
+    """The last calendar year that is over at the end of the period (a Q4 report closes its own year)."""
+    year, q = check_period(period)
+    return year if q == 4 else year - 1
 
 
 def agency_name(agency: str, lang: str) -> str:
@@ -336,15 +519,33 @@ def _unit(row: pd.Series) -> str:
     return "%" if str(row.get("unit", "")).strip().startswith("%") else ""
 
 
+def fmt_value(value, lang: str) -> str:
+    """A figure as a Sở writes it: whole numbers without decimals (17, 100%), others with at most two."""
+    if value is None or pd.isna(value):
+        return "–"
+    value = float(value)
+    for decimals in (0, 1, 2):
+        if abs(value - round(value, decimals)) < 1e-9:
+            return fmt(value, lang, decimals)
+    return fmt(value, lang, 2)
+
+
+GOAL_WORDS = {
+    "vi": {">=": "từ {v} trở lên", ">": "trên {v}", "<=": "không quá {v}", "<": "dưới {v}", "==": "{v}"},
+    "en": {">=": "at least {v}", ">": "more than {v}", "<=": "at most {v}", "<": "less than {v}", "==": "{v}"},
+}
+
+
 def goal_text(operator: str, value: float, high: float | None, unit: str, year: int | None, lang: str) -> str:
-    decimals = 0 if float(value).is_integer() and (high is None or pd.isna(high) or float(high).is_integer()) else 2
+    """The goal in words, no symbols in running text: "từ 55% trở lên (2030)", "nhóm 6 dẫn đầu"."""
     if operator == "between":
-        text = f"{fmt(value, lang, decimals)}–{fmt(high, lang, decimals)}{unit}"
+        text = f"{fmt_value(value, lang)}–{fmt_value(high, lang)}{unit}"
+    elif operator == ">=" and unit == "%" and float(value) == 100:  # "100%", not "từ 100% trở lên"
+        text = f"{fmt_value(value, lang)}{unit}"
     elif operator == "rank<=":
         text = (f"nhóm {int(value)} dẫn đầu" if lang == "vi" else f"top {int(value)}")
     else:
-        symbol = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "==": "="}[operator]
-        text = f"{symbol} {fmt(value, lang, decimals)}{unit}"
+        text = GOAL_WORDS[lang][operator].format(v=f"{fmt_value(value, lang)}{unit}")
     return f"{text} ({int(year)})" if year is not None and not pd.isna(year) else text
 
 
@@ -353,11 +554,21 @@ def _goal(row: pd.Series, lang: str, with_year: bool = True) -> str:
                      row["target_year"] if with_year else None, lang)
 
 
+def value_text(value, row: pd.Series, lang: str, n_units=None) -> str:
+    """One value of a target's indicator: "87%", "17", a rank as "hạng 6/34" (en "rank 6 of 34")."""
+    if value is None or pd.isna(value):
+        return "–"
+    if row["operator"] == "rank<=" or str(row.get("indicator", "")).endswith("_rank"):
+        of = f"/{int(n_units)}" if n_units and not pd.isna(n_units) else ""
+        return (f"hạng {int(value)}{of}" if lang == "vi" else f"rank {int(value)}" + (f" of {int(n_units)}" if of else ""))
+    return f"{fmt_value(value, lang)}{_unit(row)}"
+
+
 def _latest(row: pd.Series, lang: str) -> str:
     if pd.isna(row.get("latest_value")):
         return "–"
-    decimals = 0 if row["operator"] == "rank<=" else 2
-    value = f"{fmt(row['latest_value'], lang, decimals)}{_unit(row)}"
+    n_units = 34 if str(row.get("indicator")) == "pii_rank" and row.get("latest_year", 0) >= 2025 else None
+    value = value_text(row["latest_value"], row, lang, n_units)
     quality = row.get(f"quality_{lang}")  # what the value rests on (issue 24): "theo số 10 tháng", …
     quality = f"; {quality}" if isinstance(quality, str) and quality else ""
     if row.get("aggregation") == "period_mean" and not pd.isna(row.get("baseline_year")) \
@@ -416,8 +627,9 @@ def verdict(assessment: pd.DataFrame, lang: str) -> dict:
     else:
         key, colour = "good", status.COLOURS["on_track"]
     sentences = [P[f"verdict_{key}_text"].format(judged=judged, n=n, pct=pct)]
-    if judged:
-        sentences.append(P["judged_split"].format(judged=judged, good=good, lagging=lagging))
+    if judged:  # only the counts that are not zero: "4 đã đạt", never "0 chậm tiến độ"
+        parts = [P[key].format(k=k) for key, k in (("judged_good", good), ("judged_lagging", lagging)) if k]
+        sentences.append(P["judged_split"].format(judged=judged, parts="; ".join(parts)))
     return dict(key=key, word=P[f"verdict_{key}"], short=P[f"verdict_{key}_short"], text=" ".join(sentences),
                 colour=colour, judged=judged, n=n, good=good, lagging=lagging,
                 not_comparable=int(counts.get("not_comparable", 0)))
@@ -450,7 +662,11 @@ def _achieved_line(assessment: pd.DataFrame, lang: str, limit: int = 5) -> str:
     done = assessment[assessment["status"] == "achieved"]
     if done.empty:
         return ""
-    names = [f"{target_name(r, lang)}: {_latest(r, lang)}" for _, r in done.iterrows()]
+    def one(r):
+        source = short_source(r.get("latest_source"), lang)
+        return f"{target_name(r, lang)}: {_latest(r, lang)}" + (f", {PHRASES[lang]['source']}: {source}" if source else "")
+
+    names = [one(r) for _, r in done.iterrows()]
     extra = len(names) - limit
     shown = "; ".join(names[:limit]) + (f"; {PHRASES[lang]['and_more'].format(k=extra)}" if extra > 0 else "")
     return PHRASES[lang]["achieved"].format(names=shown)
@@ -466,7 +682,7 @@ def _lagging_rows(assessment: pd.DataFrame, lang: str, today: dt.date) -> list[d
     lagging["order"] = lagging["status"].map(order)
     rows = []
     for _, r in lagging.sort_values(["order", "target_year"]).iterrows():
-        rows.append(dict(name=target_name(r, lang), goal=_goal(r, lang), latest=_latest(r, lang),
+        rows.append(dict(target_id=r["target_id"], name=target_name(r, lang), goal=_goal(r, lang), latest=_latest(r, lang),
                          status=status.label(r["status"], lang), colour=status.colour(r["status"]),
                          agency=agency_name(r.get("agency"), lang), need=_sentence(_need(r, lang, today))))
     return rows
@@ -483,118 +699,302 @@ def _unjudged_by_agency(assessment: pd.DataFrame, lang: str) -> list[dict]:
     return sorted(rows, key=lambda r: (-r["n"], r["agency"]))
 
 
-def _next_quarter_end(day: dt.date, lang: str) -> str:
-    q = (day.month - 1) // 3 + 1
-    nq, year = (q % 4) + 1, day.year + (q == 4)
-    return quarter_of(dt.date(year, 3 * nq, 1), lang)
+SELF = {DEPARTMENT, "Sở Khoa học và Công nghệ"}  # the brief's author: its own figures are a task, not a decision
+MACRO_INDICATORS = ("tfp_share_pct", "grdp_growth_pct")  # series the statistics office holds
 
 
-def _not_returned(t: dict[str, pd.DataFrame], agency: str, lang: str) -> str:
-    """A sentence saying the agency has not returned its workbook, when the coverage table (data round) says so."""
+def _agency_key(agency) -> str:
+    return agency if isinstance(agency, str) and agency.strip() else NOT_ASSIGNED
+
+
+def singular(text: str, lang: str) -> str:
+    """English counts of one in the singular ("1 target", "1 revised value"); Vietnamese has no plural."""
+    if lang != "en":
+        return text
+    text = re.sub(r"\b1 ((?:[a-z]+ ){0,2})(target|value|change|workbook)s\b", r"1 \1\2", text)
+    return re.sub(r"\b1 ((?:[a-z]+ )?)agencies\b", r"1 \1agency", text)
+
+
+def fmt_day(day: dt.date, lang: str) -> str:
+    return day.strftime("%d/%m/%Y") if lang == "vi" else f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _returned(t: dict[str, pd.DataFrame], agency: str) -> bool | None:
+    """Whether the agency returned its workbook in the data round (None when the coverage table cannot tell)."""
     coverage = t.get("targets_coverage")
-    if coverage is None or not {"workbook_returned", "period"} <= set(coverage.columns):
-        return ""
+    if coverage is None or not {"workbook_returned", "agency"} <= set(coverage.columns):
+        return None
     row = coverage[coverage["agency"] == agency]
-    if row.empty or str(row.iloc[0]["period"]) in ("", "nan") or \
-            str(row.iloc[0]["workbook_returned"]).strip().lower() in ("true", "1"):
-        return ""
-    return PHRASES[lang]["not_returned"].format(period=row.iloc[0]["period"])
+    if row.empty:
+        return None
+    return str(row.iloc[0]["workbook_returned"]).strip().lower() in ("true", "1")
 
 
-def decisions(t: dict[str, pd.DataFrame], lang: str, today: dt.date) -> list[dict]:
-    """At most three proposed decisions, each derived from the tables, each with its owner, in this priority:
-    the agency that owes data for the most targets, the lagging target needing the largest acceleration, the
-    cheapest PII pillar for the next rank, targets without a responsible agency."""
+def _name_year(row: pd.Series, lang: str) -> str:
+    """A target's name with its goal and year, so that the 2025, 2026 and 2030 targets of one indicator differ."""
+    return PHRASES[lang]["name_with_year"].format(name=target_name(row, lang), goal=_goal(row, lang, with_year=False),
+                                                  year=int(row["target_year"]))
+
+
+def newly_lagging(assessment: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Targets now not achieved or off track that were not so in the previous run (all of them on a first run)."""
+    bad = assessment[assessment["status"].isin(("not_achieved", "off_track"))]
+    if previous is None or previous.empty:
+        return bad
+    before = previous.set_index("target_id")["status"]
+    return bad.loc[pd.Series([before.get(tid) != st for tid, st in zip(bad["target_id"], bad["status"])],
+                             index=bad.index, dtype=bool)]
+
+
+def decisions(t: dict[str, pd.DataFrame], lang: str, period: str, previous: pd.DataFrame | None = None) -> list[dict]:
+    """The proposed decisions, each derived from the tables, with its owner, a dated deadline and what it would
+    change. Rules (docs/brief.md): one per target newly not achieved or off track, naming its owner (these are
+    never dropped); then PII framed on the rank target (keep it, with the margin); the statistics office for the
+    TFP and GRDP series; the other agencies' data (never the brief's author for its own figures, never a
+    not-comparable target); targets without an agency. At most MAX_DECISIONS unless more targets were newly missed.
+    """
     P = PHRASES[lang]
     assessment = t["targets_assessment"]
-    due = _next_quarter_end(today, lang)
+    due = fmt_day(due_date(period), lang)
+    quarter = period_label(period, lang)
     found = []
-    unjudged = _unjudged_by_agency(assessment, lang)
-    assigned = [r for r in unjudged if r["agency_key"] != NOT_ASSIGNED]
-    if assigned:
-        top = assigned[0]
-        text = P["decision_data"].format(agency=top["agency"], k=top["n"]) + _not_returned(t, top["agency_key"], lang)
-        found.append(dict(text=text, owner=top["agency"], due=due))
-    lagging = assessment[assessment["status"].isin(("off_track", "at_risk"))
-                         & (assessment["target_year"] >= today.year)]
-    if "ratio_r" in lagging and lagging["ratio_r"].notna().any():
-        r = lagging.loc[lagging["ratio_r"].idxmin()]
-        found.append(dict(text=P["decision_accelerate"].format(name=target_name(r, lang),
-                                                               status=status.label(r["status"], lang).lower(),
-                                                               need=_need(r, lang, today)),
-                          owner=agency_name(r.get("agency"), lang), due=due))
-    gap = t.get("pii_gap")
-    if gap is not None and len(gap):
-        latest = gap[gap["edition"] == gap["edition"].max()]
-        up = latest[(latest["status"] == "outside") & latest["cheapest_pillar"].astype(str).str.match(r"P\d")]
-        if len(up):
-            u = up.sort_values("target_rank", ascending=False).iloc[0]
-            names = PILLAR_NAMES_EN if lang == "en" else PILLAR_NAMES_VI
-            rank_target = assessment[assessment["indicator"] == "pii_rank"]
-            owner = rank_target["agency"].iloc[-1] if len(rank_target) else NOT_ASSIGNED
-            found.append(dict(text=P["decision_pii"].format(pillar=f"{u['cheapest_pillar']} "
-                                                                   f"{names[u['cheapest_pillar']]}",
-                                                            points=fmt(u["cheapest_points"], lang, 1),
-                                                            gap=fmt(u["gap_high"], lang), rank=int(u["target_rank"])),
-                              owner=agency_name(owner, lang), due=due))
-    unassigned = [r for r in unjudged if r["agency_key"] == NOT_ASSIGNED]
-    n_unassigned = int(assessment["agency"].map(lambda a: not (isinstance(a, str) and a.strip())).sum())
-    if n_unassigned:
-        no_data = unassigned[0]["no_data"] if unassigned else 0
-        found.append(dict(text=P["decision_assign"].format(k=n_unassigned, no_data=no_data),
-                          owner=agency_name(P["assigner"], lang), due=due))
-    return found[:MAX_DECISIONS]
+    order = {"not_achieved": 0, "off_track": 1}
+    missed = newly_lagging(assessment, previous).copy()
+    missed["order"] = missed["status"].map(order)
+    for _, r in missed.sort_values(["order", "target_year"]).iterrows():
+        later = assessment[(assessment["indicator"] == r["indicator"]) & (assessment["target_year"] > r["target_year"])]
+        effect = (P["dec_missed_effect"].format(next=_goal(later.sort_values("target_year").iloc[0], lang))
+                  if len(later) else P["dec_missed_effect_last"])
+        agency = agency_name(r.get("agency"), lang)
+        owner = agency if _agency_key(r.get("agency")) != NOT_ASSIGNED else agency_name(P["assigner"], lang)
+        found.append(dict(text=P["dec_missed"].format(name=target_name(r, lang), year=int(r["target_year"]),
+                                                      goal=_goal(r, lang, with_year=False),
+                                                      status=status.label(r["status"], lang).lower(),
+                                                      latest=_latest(r, lang), agency=owner),
+                          effect=effect, owner=owner, due=due, kind="missed", target_id=r["target_id"]))
+    rest = [d for d in (_pii_decision(t, lang, due), _stats_decision(t, lang, due),
+                        _data_decision(t, lang, due, quarter), _assign_decision(t, lang, due)) if d]
+    found = found + rest[:max(0, MAX_DECISIONS - len(found))]
+    for d in found:
+        d.update(text=singular(d["text"], lang), effect=singular(d["effect"], lang))
+    return found
+
+
+def margin_text(gap_row: pd.Series, lang: str) -> str:
+    """The lead over the first rank outside the goal, as a range when the next unit's score is not published
+    (pii_gap: gap_low..gap_high are negative inside the goal): "từ 0 đến 2,22" (en "0–2.22")."""
+    low, high = max(0.0, -float(gap_row["gap_high"])), max(0.0, -float(gap_row["gap_low"]))
+    if abs(high - low) < 1e-9:
+        return fmt_value(round(high, 2), lang)
+    low_text, high_text = fmt_value(round(low, 2), lang), fmt_value(round(high, 2), lang)
+    return f"{low_text}–{high_text}" if lang == "en" else f"từ {low_text} đến {high_text}"
+
+
+def _pii_decision(t: dict, lang: str, due: str) -> dict | None:
+    P = PHRASES[lang]
+    gap, scores = t.get("pii_gap"), t.get("pii_scores")
+    if gap is None or gap.empty or scores is None:
+        return None
+    latest = gap[gap["edition"] == gap["edition"].max()]
+    goal = latest[latest["target_current"].astype(str).str.lower().eq("true") & latest["target_year"].notna()]
+    if goal.empty:
+        return None
+    g = goal.sort_values("target_year").iloc[-1]  # the current rank target with the latest deadline
+    assessment = t["targets_assessment"]
+    rank_target = assessment[assessment["target_id"] == g["target_id"]]
+    agency = agency_name(rank_target["agency"].iloc[0] if len(rank_target) else None, lang)
+    names = PILLAR_NAMES_EN if lang == "en" else PILLAR_NAMES_VI
+    f = lambda v: fmt(v, lang, 2)  # noqa: E731
+    if g["status"] == "inside":
+        own = scores[(scores["province"] == PROVINCE) & (scores["edition"] == g["edition"])]
+        pillars = own[own["component"].str.match(r"^P\d$")].set_index("component")["published_score"].dropna()
+        if pillars.empty:
+            return None
+        weakest = pillars.idxmin()
+        margin = margin_text(g, lang)
+        text = P["dec_pii_keep"].format(rank=int(g["own_rank"]), n_units=int(g["n_units"]), year=int(g["target_year"]),
+                                        target=int(g["target_rank"]), next_rank=int(g["target_rank"]) + 1,
+                                        margin=margin, agency=agency, pillar=f"{weakest} {names[weakest]}",
+                                        score=fmt(pillars[weakest], lang, 1))
+        effect = P["dec_pii_keep_effect"].format(rank=int(g["target_rank"]))
+    else:
+        if not str(g.get("cheapest_pillar", "")).startswith("P"):
+            return None
+        text = P["dec_pii_up"].format(target=int(g["target_rank"]), year=int(g["target_year"]), gap=f(g["gap_high"]),
+                                      agency=agency, pillar=f"{g['cheapest_pillar']} {names[g['cheapest_pillar']]}",
+                                      points=fmt(g["cheapest_points"], lang, 1))
+        effect = P["dec_pii_up_effect"].format(year=int(g["target_year"]))
+    return dict(text=text, effect=effect, owner=agency, due=due, kind="pii")
+
+
+def _stats_decision(t: dict, lang: str, due: str) -> dict | None:
+    P = PHRASES[lang]
+    assessment = t["targets_assessment"]
+    waiting = assessment[assessment["indicator"].isin(MACRO_INDICATORS) & (assessment["status"] == "insufficient_data")]
+    if waiting.empty:
+        return None
+    office = agency_name(STATISTICS_OFFICE, lang)
+    return dict(text=P["dec_stats"].format(office=office), effect=P["dec_stats_effect"].format(k=len(waiting)),
+                owner=office, due=due, kind="stats")
+
+
+def owed_by_agency(assessment: pd.DataFrame) -> pd.DataFrame:
+    """Targets still waiting for data (``insufficient_data`` only: no figure changes a not-comparable target), by
+    agency: agency (key), owed, one_point (already one value), no_data, target_years."""
+    waiting = assessment[assessment["status"] == "insufficient_data"].copy()
+    waiting["agency_key"] = waiting["agency"].map(_agency_key)
+    rows = []
+    for agency, part in waiting.groupby("agency_key"):
+        points = part["n_points"].fillna(0) if "n_points" in part else pd.Series(0, index=part.index)
+        rows.append(dict(agency=agency, owed=len(part), one_point=int((points >= 1).sum()),
+                         no_data=int((points == 0).sum()), target_years=list(part["target_year"].astype(int))))
+    out = pd.DataFrame(rows, columns=["agency", "owed", "one_point", "no_data", "target_years"])
+    return out.sort_values(["owed", "agency"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _data_decision(t: dict, lang: str, due: str, quarter: str) -> dict | None:
+    P = PHRASES[lang]
+    assessment = t["targets_assessment"]
+    others = assessment[~assessment["indicator"].isin(MACRO_INDICATORS)]
+    owed = owed_by_agency(others)
+    owed = owed[~owed["agency"].isin(SELF | {NOT_ASSIGNED, STATISTICS_OFFICE})]
+    if owed.empty:
+        return None
+    top = ", ".join(f"{agency_name(r['agency'], lang)} {r['owed']}" for _, r in owed.head(2).iterrows())
+    if len(owed) > 2:
+        top += ", " + P["more_agencies"].format(k=len(owed) - 2)
+    k, k1, k0 = int(owed["owed"].sum()), int(owed["one_point"].sum()), int(owed["no_data"].sum())
+    effect = (P["dec_data_effect"].format(k1=k1, k0=k0) if k1 else P["dec_data_effect_all"].format(k=k))
+    owner = agency_name(owed.iloc[0]["agency"], lang) if len(owed) == 1 else P["owner_agencies"]
+    return dict(text=P["dec_data"].format(n_agencies=len(owed), k=k, period=quarter, top=top), effect=effect,
+                owner=owner, due=due, kind="data", agencies=list(owed["agency"]))
+
+
+def _assign_decision(t: dict, lang: str, due: str) -> dict | None:
+    P = PHRASES[lang]
+    assessment = t["targets_assessment"]
+    none = assessment[assessment["agency"].map(_agency_key) == NOT_ASSIGNED]
+    if none.empty:
+        return None
+    important = none[none["indicator"].isin(MACRO_INDICATORS)]
+    shown = (important if len(important) else none).head(2)
+    names = "; ".join(_name_year(r, lang) for _, r in shown.iterrows())
+    return dict(text=P["dec_assign"].format(k=len(none), names=names), effect=P["dec_assign_effect"],
+                owner=agency_name(P["assigner"], lang), due=due, kind="assign")
+
+
+def owed_lines(t: dict, lang: str, period: str) -> list[dict]:
+    """One line of counts per agency (targets owed, past deadline, workbook returned, due date)."""
+    P = PHRASES[lang]
+    assessment = t["targets_assessment"]
+    owed = owed_by_agency(assessment)
+    due, quarter, closed = fmt_day(due_date(period), lang), period_label(period, lang), closed_year(period)
+    lines = []
+    for _, r in owed.iterrows():
+        past = sum(1 for y in r["target_years"] if y <= closed)
+        past_text = P["owed_past"].format(k=past) if past else ""
+        if r["agency"] == NOT_ASSIGNED:
+            text = P["owed_unassigned"].format(owed=r["owed"])
+        elif r["agency"] in SELF:
+            text = P["owed_self"].format(owed=r["owed"], past=past_text)
+        else:
+            returned = _returned(t, r["agency"])
+            text = P["owed_line"].format(owed=r["owed"], past=past_text,
+                                         returned=P["owed_returned"] if returned else P["owed_not_returned"])
+        lines.append(dict(agency=agency_name(r["agency"], lang), text=singular(text, lang), owed=int(r["owed"]),
+                          past=past))
+    return lines
 
 
 def _change_value(value, row: pd.Series, lang: str) -> str:
     latest, year = value
-    if pd.isna(latest):
+    if latest is None or pd.isna(latest):
         return "–"
-    decimals = 0 if row["operator"] == "rank<=" else 2
-    return f"{fmt(latest, lang, decimals)}{_unit(row)}" + (f" ({int(year)})" if not pd.isna(year) else "")
+    return value_text(latest, row, lang) + (f" ({int(year)})" if year is not None and not pd.isna(year) else "")
 
 
-def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: int = 12) -> dict:
-    """The section "Thay đổi so với bản tin trước": one line per changed target, by name, with its new status."""
+def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: int = 3,
+                 t: dict | None = None, period: str | None = None, previous=None) -> dict:
+    """The section "Thay đổi so với bản tin trước": a summary line (the round's returns, the changes counted),
+    then the changes ranked by consequence (history.ranked_changes), each target named with its goal and year;
+    ``limit`` lines shown, the rest counted (all of them in ``all_lines``)."""
     P = PHRASES[lang]
-    found = history.changes_since_previous(output_dir)
-    if found is None:
-        return dict(first=True, intro=P["first_brief"], lines=[])
-    run_id, diff = found
+    previous = previous if previous is not None else history.previous_assessment(output_dir)
+    t = t or {}
+    quarter = period_label(period, lang) if period else ""
+    summary = _returns_summary(t, lang, quarter)
+    if previous is None:
+        return dict(first=True, intro=P["first_brief"], summary=summary + ".", lines=[], all_lines=[], more="",
+                    counts={})
+    run_id, before, tables = previous
     try:
         when = fmt_date(dt.datetime.strptime(run_id[:16], "%Y%m%dT%H%M%SZ").date(), lang)
     except ValueError:
         when = run_id
+    previous_period = ""
+    if (tables / "brief_period.csv").is_file():
+        meta = read_processed(tables / "brief_period.csv")
+        if len(meta) and "period" in meta:
+            try:
+                previous_period = period_label(str(meta["period"].iloc[0]), lang)
+            except ValueError:
+                previous_period = ""
+    intro = (P["ch_since_period"].format(period=previous_period, date=when) if previous_period
+             else P["ch_since_date"].format(date=when))
+    ranked = history.ranked_changes(before, assessment)
     now = assessment.set_index("target_id")
+    old = before.set_index("target_id")
     lines = []
-    for tid, part in diff.groupby("target_id", sort=False):
-        row = now.loc[tid].copy() if tid in now.index else None
-        if row is not None:
-            row["target_id"] = tid
-        name = target_name(row, lang) if row is not None else str(tid)
-        bits = []
-        for _, c in part.iterrows():
-            if c["kind"] == "status":
-                bits.append(P["ch_status"].format(old=status.label(c["before"], lang), new=status.label(c["after"], lang)))
-            elif c["kind"] == "new_data":
-                old = _change_value(c["before"], row, lang)
-                new = _change_value(c["after"], row, lang)
-                bits.append(P["ch_new_data"].format(new=new) if old == "–" else
-                            P["ch_new_data_before"].format(new=new, old=old))
-            elif c["kind"] == "target_revised":
-                old = goal_text(c["before"][0], c["before"][1], None, _unit(row), c["before"][2], lang)
-                bits.append(P["ch_revised"].format(new=_goal(row, lang), old=old))
-            elif c["kind"] == "target_added":
-                bits.append(P["ch_added"].format(new=status.label(c["after"], lang)))
-            else:
-                bits.append(P["ch_removed"])
-        if row is not None and "status" not in set(part["kind"]) and "target_added" not in set(part["kind"]):
-            bits.append(P["ch_now"].format(new=status.label(row["status"], lang)))
-        lines.append(f"{name}: {'; '.join(bits)}.")
-    intro = P["since"].format(date=when) + ("" if lines else " " + P["no_change"])
+    for _, c in ranked.iterrows():
+        tid = c["target_id"]
+        row = (now.loc[tid] if tid in now.index else old.loc[tid]).copy()
+        row["target_id"] = tid
+        name = _name_year(row, lang)
+        label = (lambda code: status.label(code, lang) if isinstance(code, str) and code else "–")
+        kind = c["consequence"]
+        if kind in ("newly_lagging", "newly_good", "status"):
+            line = P["ch_line_status"].format(name=name, old=label(c["status_before"]), new=label(c["status_after"]),
+                                              goal=_goal(row, lang, with_year=False),
+                                              value=_change_value((c["value_after"], c["year_after"]), row, lang))
+        elif kind == "revised_value":
+            line = P["ch_line_revised"].format(name=name, year=int(c["year_after"]),
+                                               old=value_text(c["value_before"], row, lang),
+                                               new=value_text(c["value_after"], row, lang),
+                                               status=label(c["status_after"]).lower())
+        elif kind == "new_value":
+            line = P["ch_line_new_value"].format(name=name, new=_change_value((c["value_after"], c["year_after"]), row, lang),
+                                                 old=_change_value((c["value_before"], c["year_before"]), row, lang),
+                                                 status=label(c["status_after"]).lower())
+        elif kind == "target_revised":
+            b = c["target_before"]
+            line = P["ch_line_target_revised"].format(name=name, status=label(c["status_after"]).lower(),
+                                                      old=goal_text(b[0], b[1], None, _unit(row), b[2], lang))
+        elif kind == "target_added":
+            line = P["ch_line_added"].format(name=name, status=label(c["status_after"]).lower())
+        else:
+            line = P["ch_line_removed"].format(name=name)
+        lines.append(dict(text=line, kind=kind, target_id=tid))
+    counts = ranked["consequence"].value_counts().to_dict()
+    parts = [P[f"ch_count_{k}"].format(k=counts[k]) for k in history.CONSEQUENCES if counts.get(k)]
+    summary += P["ch_summary_counts"].format(parts=", ".join(parts)) if parts else P["ch_summary_nochange"]
+    summary = f"{intro}. {summary}"
     extra = len(lines) - limit
-    lines = lines[:limit] + ([P["more_changes"].format(k=extra)] if extra > 0 else [])
-    return dict(first=False, intro=intro, lines=lines)
+    return dict(first=False, intro=intro + ".", summary=singular(summary, lang), lines=lines[:limit], all_lines=lines,
+                more=P["ch_more"].format(k=extra) if extra > 0 else "", counts=counts)
+
+
+def _returns_summary(t: dict, lang: str, quarter: str) -> str:
+    P = PHRASES[lang]
+    coverage = t.get("targets_coverage")
+    if coverage is None or "workbook_returned" not in coverage:
+        return P["ch_summary_none"].format(period=quarter)
+    agencies = coverage[coverage["agency"].isin(set(t["targets_assessment"]["agency"].dropna()) | {STATISTICS_OFFICE})
+                        & ~coverage["agency"].isin(SELF)]
+    back = agencies[agencies["workbook_returned"].astype(str).str.lower().isin(("true", "1"))]
+    if back.empty:
+        return P["ch_summary_none"].format(period=quarter)
+    names = " (" + ", ".join(agency_name(a, lang) for a in back["agency"]) + ")"
+    return P["ch_summary_returns"].format(period=quarter, returned=len(back), n=len(agencies), names=names)
 
 
 def _pii_points(t: dict, lang: str) -> tuple[list[str], dict]:
@@ -617,7 +1017,8 @@ def _pii_points(t: dict, lang: str) -> tuple[list[str], dict]:
                                           year=int(g["target_year"]),
                                           verdict=P["pii_reached"] if g["status"] == "inside" else P["pii_not_reached"]))
         if g["status"] == "inside" and not pd.isna(g["gap_low"]):
-            points[-1] += " " + P["pii_margin"].format(next_rank=int(g["target_rank"]) + 1, margin=f(-g["gap_low"]))
+            margin = margin_text(g, lang)
+            points[-1] += " " + P["pii_margin"].format(next_rank=int(g["target_rank"]) + 1, margin=margin)
     traj = t.get("pii_trajectory")
     if traj is not None and len(traj):
         before = traj[traj["n_units"] != latest["n_units"]].dropna(subset=["rank"])
@@ -628,20 +1029,18 @@ def _pii_points(t: dict, lang: str) -> tuple[list[str], dict]:
             items.append(P["pii_item"].format(province=province, ranks=ranks))
         if items:
             points.append(P["pii_before"].format(items="; ".join(items)))
-    up = latest_gap[(latest_gap["status"] == "outside")] if len(latest_gap) else latest_gap
     names = PILLAR_NAMES_EN if lang == "en" else PILLAR_NAMES_VI
-    if len(up) and up["cheapest_pillar"].astype(str).str.match(r"P\d").any():
-        u = up[up["cheapest_pillar"].astype(str).str.match(r"P\d")].sort_values("target_rank", ascending=False).iloc[0]
-        points.append(P["pii_up"].format(rank=int(u["target_rank"]), gap=f(u["gap_high"]),
-                                         points=f(u["cheapest_points"], 1),
-                                         pillar=f"{u['cheapest_pillar']} {names[u['cheapest_pillar']]}"))
+    # no "to reach rank 5": a rank no plan asks for is not a goal (the decision frames PII on the rank target)
     profile = scores[(scores["province"] == PROVINCE) & (scores["edition"] == edition)
                      & scores["component"].str.match(r"^P\d$")].set_index("component")["published_score"].dropna()
-    if len(profile):
+    if len(profile) and goal.empty:  # with a rank goal, the PII decision names the weakest pillar
         weakest = profile.idxmin()
         points.append(P["weakest"].format(edition=edition, pillar=f"{weakest} {names[weakest]}",
                                           score=f(profile[weakest])))
-    return points, dict(edition=edition, profile=profile.sort_index(), trajectory=traj)
+    goal_rank = int(goal.iloc[0]["target_rank"]) if len(goal) else None
+    margin = margin_text(goal.iloc[0], lang) if len(goal) and goal.iloc[0]["status"] == "inside" else None
+    return points, dict(edition=edition, profile=profile.sort_index(), trajectory=traj, goal_rank=goal_rank,
+                        margin=margin)
 
 
 def _record(record: pd.DataFrame | None) -> pd.Series | None:
@@ -652,7 +1051,24 @@ def _record(record: pd.DataFrame | None) -> pd.Series | None:
     return free.iloc[0] if len(free) else None
 
 
+def short_source(source, lang: str = "vi") -> str:
+    """A source short enough to stand beside a figure: a URL's site, or a document citation up to its first comma."""
+    if not isinstance(source, str) or not source.strip():
+        return ""
+    first = source.split(" | ")[0].strip()
+    if first.startswith(("http://", "https://")):
+        from urllib.parse import urlparse
+
+        host = urlparse(first).netloc
+        return host[4:] if host.startswith("www.") else host
+    return document_name(first, lang) if lang == "en" else first.split(",")[0].strip()[:60]
+
+
 def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
+    """The TFP section: main points (the goal against the record, the province's own estimate, passed goals),
+    further points for the appendix (revision, capital arithmetic, other published estimates) and the chart's
+    data: TFP growth per year over Việt Nam's plan periods (labelled by the years with data) against the growth
+    the goal needs."""
     P = PHRASES[lang]
     f = lambda v, d=2: fmt(v, lang, d)  # noqa: E731
     assessment = t["targets_assessment"]
@@ -660,7 +1076,8 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
     grdp = assessment[assessment["indicator"] == "grdp_growth_pct"].sort_values("target_year")
     current = tfp_targets[tfp_targets["target_year"] >= today.year]
     current = current.iloc[-1] if len(current) else None
-    points = []
+    points, extra = [], []
+    need_range = None
     arithmetic, record = t.get("tfp_target_arithmetic"), _record(t.get("tfp_target_vs_record"))
     if current is not None and len(grdp) and arithmetic is not None and record is not None:
         share = float(current["target_value"])
@@ -669,48 +1086,18 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
         years = record.get("years") if "years" in record and isinstance(record.get("years"), str) else \
             str(record["what"]).split("(")[-1].split(",")[0].rstrip(")")
         if len(need):
+            need_range = (float(need.min()), float(need.max()))
             points.append(P["tfp_need"].format(goal=_goal(current, lang, with_year=False),
-                                               g_low=f(g["target_value"], 0), g_high=f(g["value_high"], 0),
+                                               g_low=fmt_value(g["target_value"], lang),
+                                               g_high=fmt_value(g["value_high"], lang),
                                                need_low=f(need.min()), need_high=f(need.max()),
                                                times=f(need.min() / float(record["value"]), 1), years=years,
                                                record=f(record["value"])))
-    revisions = t.get("targets_history")
-    if current is not None and revisions is not None and len(revisions):
-        older = revisions[(revisions["indicator"] == "tfp_share_pct")
-                          & (revisions["target_year"] == current["target_year"])
-                          & (revisions["target_id"] != current["target_id"])].sort_values("issued")
-        if len(older):
-            o = older.iloc[0]
-            points.append(P["tfp_revised"].format(
-                old=goal_text(o["operator"], o["value"], o.get("value_high"), "%", None, lang),
-                old_doc=document_name(o["document"], lang), new=_goal(current, lang, with_year=False),
-                new_doc=document_name(current.get("document"), lang)))
-    own = t.get("tfp_provincial_published")
-    bars = []
-    if own is not None and len(own):
-        items = [P["tfp_own_item"].format(region=r["region"], period=str(r["period"]).replace("-", "–"),
-                                          value=f(r["value"], 1),
-                                          kind=P["tfp_kind_research" if r["kind"] == "research" else "tfp_kind_estimate"])
-                 for _, r in own.iterrows()]
-        points.append(P["tfp_own"].format(items="; ".join(items)))
-        bars = [dict(label=f"{r['region']} {str(r['period']).replace('-', '–')}", value=float(r["value"]),
-                     kind="provincial") for _, r in own.iterrows()]
-    for _, r in tfp_targets[tfp_targets["target_year"] < today.year].iterrows():
-        points.append(P["tfp_passed"].format(goal=_goal(r, lang, with_year=False), year=int(r["target_year"]),
-                                             document=document_name(r.get("document"), lang),
-                                             status=status.label(r["status"], lang).lower()))
-    if arithmetic is not None and len(arithmetic) and current is not None:
-        share = float(current["target_value"])
-        alpha = arithmetic["alpha"].median()
-        row = arithmetic[(arithmetic["target_share_pct"] == share) & (arithmetic["alpha"] == alpha)
-                         & (arithmetic["labour_growth"] == 1.0)]
-        if len(row):
-            points.append(P["tfp_capital"].format(share=f(share, 0), low=f(row["max_capital_growth"].min(), 0),
-                                                  high=f(row["max_capital_growth"].max(), 0)))
     periods = t.get("tfp_periods")
     own_regions = (PROVINCE, PROVINCE + tfp.MERGED_SUFFIX)  # the merged province's series carries the suffix
     own_tfp = pd.DataFrame() if periods is None else periods[
         periods["region"].isin(own_regions) & (periods["method"] == "cobb_douglas") & periods["tfp_share_pct"].notna()]
+    own_bar = []
     if own_tfp.empty:
         points.append(P["tfp_no_province"])
     else:
@@ -719,17 +1106,49 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
         points.append(P["tfp_province"].format(years=years, share=f(latest["tfp_share_pct"], 1),
                                                g_tfp=f(latest["g_tfp"]), g_y=f(latest["g_y"]),
                                                alpha=f(latest["alpha"], 2)))
-        bars.append(dict(label=P["chart_tfp_own"].format(years=years), value=float(latest["tfp_share_pct"]),
-                         kind="provincial"))
+        own_bar = [dict(label=P["chart_tfp_own"].format(years=years), value=float(latest["g_tfp"]), kind="provincial")]
+    for _, r in tfp_targets[tfp_targets["target_year"] < today.year].iterrows():
+        extra.append(P["tfp_passed"].format(goal=_goal(r, lang, with_year=False), year=int(r["target_year"]),
+                                             document=document_name(r.get("document"), lang),
+                                             status=status.label(r["status"], lang).lower()))
+    revisions = t.get("targets_history")
+    if current is not None and revisions is not None and len(revisions):
+        older = revisions[(revisions["indicator"] == "tfp_share_pct")
+                          & (revisions["target_year"] == current["target_year"])
+                          & (revisions["target_id"] != current["target_id"])].sort_values("issued")
+        if len(older):
+            o = older.iloc[0]
+            extra.append(P["tfp_revised"].format(
+                old=goal_text(o["operator"], o["value"], o.get("value_high"), "%", None, lang),
+                old_doc=document_name(o["document"], lang), new=_goal(current, lang, with_year=False),
+                new_doc=document_name(current.get("document"), lang)))
+    if arithmetic is not None and len(arithmetic) and current is not None:
+        share = float(current["target_value"])
+        alpha = arithmetic["alpha"].median()
+        row = arithmetic[(arithmetic["target_share_pct"] == share) & (arithmetic["alpha"] == alpha)
+                         & (arithmetic["labour_growth"] == 1.0)]
+        if len(row):
+            extra.append(P["tfp_capital"].format(share=f(share, 0), low=f(row["max_capital_growth"].min(), 0),
+                                                 high=f(row["max_capital_growth"].max(), 0)))
+    own = t.get("tfp_provincial_published")
+    if own is not None and len(own):
+        items = [P["tfp_own_item"].format(region=r["region"], period=str(r["period"]).replace("-", "–"),
+                                          value=f(r["value"], 1), source=short_source(r.get("source"), lang),
+                                          kind=P["tfp_kind_research" if r["kind"] == "research" else "tfp_kind_estimate"])
+                 for _, r in own.iterrows()]
+        extra.append(P["tfp_own"].format(items="; ".join(items)))
     national = []
     if periods is not None and len(periods):
-        share_col = "tfp_share_excl_breaks_pct" if "tfp_share_excl_breaks_pct" in periods else "tfp_share_pct"
         vn = periods[(periods["region"] == "Việt Nam") & (periods["method"] == "cobb_douglas")
-                     & ((periods["period_end"] - periods["period_start"]) == 4) & periods[share_col].notna()]
+                     & ((periods["period_end"] - periods["period_start"]) == 4) & periods["g_tfp"].notna()]
         vn = vn[vn["period_start"] >= 2001].sort_values("period_start")
-        national = [dict(label=P["chart_tfp_vn"].format(years=f"{int(r['period_start'])}–{int(r['period_end'])}"),
-                         value=float(r[share_col]), kind="national") for _, r in vn.iterrows()]
-    return points, dict(bars=pd.DataFrame(national + bars, columns=["label", "value", "kind"]),
+        for _, r in vn.iterrows():
+            # the years the figure is computed over, not the plan's nominal bounds (2016–2020 holds 2016–2018)
+            years = str(r["years_with_data"]) if "years_with_data" in vn and isinstance(r.get("years_with_data"), str) \
+                else f"{int(r['period_start'])}–{int(r['period_end'])}"
+            national.append(dict(label=P["chart_tfp_vn"].format(years=years), value=float(r["g_tfp"]), kind="national"))
+    return points, dict(bars=pd.DataFrame(national + own_bar, columns=["label", "value", "kind"]),
+                        need=need_range, extra=extra,
                         target=float(current["target_value"]) if current is not None else None)
 
 
@@ -749,40 +1168,79 @@ def annex_links(lang: str, notebook_dir: Path = config.NOTEBOOKS_DIR) -> list[di
     return [dict(href=f"annex/{stem}.html", title=ANNEX_TITLES[lang][stem]) for stem in stems]
 
 
-def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = None) -> dict:
-    """Everything the templates and charts show, computed from the output tables and the run history only."""
+def target_page(lang: str, target_id: str | None = None) -> str:
+    """A target page (or the index, without ``target_id``) relative to briefs/ (target_pages writes them)."""
+    from .target_pages import folder, page_name
+
+    return folder(lang) + (page_name(target_id) if target_id else "index.html")
+
+
+def targets_link(archive: bool, archive_url: str | None, page: str) -> str | None:
+    """Where a reader opens a target page or the index: relative in the archive copy, under ``archive_url`` in the
+    e-mail, nothing (the e-mail names the file) when the department has not said where it publishes the archive."""
+    if archive:
+        return page
+    if archive_url:
+        return archive_url.rstrip("/") + "/" + page
+    return None
+
+
+def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = None, period: str | None = None,
+                  archive_url: str | None = None) -> dict:
+    """Everything the templates and charts show, computed from the output tables and the run history only.
+
+    ``period`` (``YYYY-QN``, default the last complete quarter before ``today``) is the quarter reported on: it
+    names the brief, sets the deadlines and tells which target years are over."""
     today = today or dt.date.today()
+    period = resolve_period(period, today)
+    as_of = quarter_end(period)
     output_dir = Path(output_dir)
     t = load_tables(output_dir)
     L, P = TEXT[lang], PHRASES[lang]
     assessment = t["targets_assessment"]
-    quarter = quarter_of(today, lang)
+    quarter = period_label(period, lang)
     v = verdict(assessment, lang)
-    groups = deadline_groups(assessment, today.year)
+    groups = deadline_groups(assessment, closed_year(period) + 1)
     group_lines = []
     for _, g in groups.iterrows():
         parts = ", ".join(f"{int(g[s])} {status.label(s, lang).lower()}" for s in status.STATUSES if g[s])
         group_lines.append(P["group_line"].format(group=_group_label(g, lang), n=int(g["n"]), parts=parts))
     groups["group"] = [_group_label(g, lang) for _, g in groups.iterrows()]
     pii_points, pii_data = _pii_points(t, lang)
-    tfp_points, tfp_data = _tfp_points(t, lang, today)
+    tfp_points, tfp_data = _tfp_points(t, lang, as_of)
     unjudged = _unjudged_by_agency(assessment, lang)
     alpha = t["tfp_target_arithmetic"]["alpha"].median() if "tfp_target_arithmetic" in t else 0.43
     data_year = int(assessment["latest_year"].dropna().max()) if assessment["latest_year"].notna().any() else None
+    previous = history.previous_assessment(output_dir)
+    found = decisions(t, lang, period, previous[1] if previous else None)
+    changes = change_lines(output_dir, assessment, lang, t=t, period=period, previous=previous)
+    # the lagging targets a decision does not already name (a newly missed target is both: shown once)
+    lagging = [r for r in _lagging_rows(assessment, lang, as_of)
+               if r["target_id"] not in {d.get("target_id") for d in found}]
+    preheader = (found[0]["text"] if found else v["text"])
     return dict(
-        lang=lang, L=L, date=fmt_date(today, lang), quarter=quarter,
-        title=L["title"].format(quarter=quarter),
+        lang=lang, L=L, P=P, date=fmt_date(today, lang), quarter=quarter, period=period,
+        title=L["title"].format(quarter=quarter), heading=L["heading"].format(quarter=quarter),
+        subheading=L["subheading"],
         vintage=L["vintage"].format(pii=pii_data["edition"], data=data_year or "–"),
         verdict=v, group_lines=group_lines, groups=groups,
         not_comparable=P["not_comparable"].format(k=v["not_comparable"]),
         achieved=_achieved_line(assessment, lang),
-        decisions=decisions(t, lang, today), changes=change_lines(output_dir, assessment, lang),
-        lagging=_lagging_rows(assessment, lang, today), unjudged=unjudged,
+        decisions=found, changes=changes, lagging=lagging[:3],
+        lagging_more=P["lagging_more"].format(k=len(lagging) - 3) if len(lagging) > 3 else "",
+        unjudged=unjudged, owed=owed_lines(t, lang, period),
+        owed_intro=P["owed_intro"].format(due=fmt_day(due_date(period), lang), period=quarter),
+        owed_not_comparable=P["owed_not_comparable"].format(k=v["not_comparable"]) if v["not_comparable"] else "",
         unjudged_total=dict(n=sum(r["n"] for r in unjudged), no_data=sum(r["no_data"] for r in unjudged)),
-        pii_points=pii_points, tfp_points=tfp_points, annex=annex_links(lang),
+        pii_points=pii_points, tfp_points=tfp_points, tfp_extra=tfp_data["extra"], annex=annex_links(lang),
+        n_targets=len(assessment), archive_url=archive_url or "",
+        index_href=lambda archive: targets_link(archive, archive_url, target_page(lang)),
+        target_href=lambda archive, tid: targets_link(archive, archive_url, target_page(lang, tid)),
+        annex_href=lambda archive, href: targets_link(archive, archive_url, href),
+        links_file=P["links_file"].format(file=target_page(lang)),
         methods=L["methods"].format(alpha=fmt(alpha, lang)),
         subject=L["subject"].format(quarter=quarter, verdict=v["short"]),
-        preheader=v["word"].capitalize() + ": " + v["text"],
+        preheader=preheader,
         chart_data=dict(pii=pii_data, tfp=tfp_data, groups=groups),
     )
 
@@ -791,37 +1249,33 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
 
 
 def draw_charts(context: dict, figures_dir: Path) -> dict[str, Path]:
-    """The brief's four charts, drawn for a phone, as figures/brief_<name>_<lang>.png."""
+    """The brief's two charts, drawn for a phone, as figures/brief_<name>_<lang>.png: PII ranks (one panel per
+    ranking, 63 and 34 units, with the goal line) and TFP growth against what the goal needs. The old deadline
+    chart repeated the counts in the text; the pillar profile is one sentence (the weakest pillar)."""
     lang, P = context["lang"], PHRASES[context["lang"]]
     data = context["chart_data"]
     paths = {}
-    names = PILLAR_NAMES_EN if lang == "en" else PILLAR_NAMES_VI
 
     def out(name: str) -> Path:
         return Path(figures_dir) / f"brief_{name}_{lang}.png"
 
-    groups = data["groups"]
-    if len(groups):
-        paths["targets_key"] = charts.save_brief(charts.brief_targets_by_deadline(
-            groups, dict(title=P["chart_targets_title"]), lang), out("targets_key"))
     traj = data["pii"]["trajectory"]
     if traj is not None and len(traj):
+        margin = data["pii"].get("margin")
+        goal = data["pii"].get("goal_rank")
+        margin_line = P["chart_rank_margin"].format(k=goal + 1, margin=margin) if margin and goal else ""
         paths["pii_rank_history"] = charts.save_brief(charts.brief_pii_ranks(
             traj, PROVINCE, dict(title=P["chart_rank_title"], old_series=P["chart_rank_old"],
                                  new_series=P["chart_rank_new"], merger=P["chart_rank_merger"],
-                                 axis=P["chart_rank_axis"])), out("pii_rank_history"))
-    profile = data["pii"]["profile"]
-    if len(profile):
-        paths["pii_pillar_profile"] = charts.save_brief(charts.brief_pii_pillars(
-            profile, names, dict(title=P["chart_pillars_title"].format(edition=data["pii"]["edition"])), lang),
-            out("pii_pillar_profile"))
+                                 axis=P["chart_rank_axis"], goal=P["chart_rank_goal"], margin=margin_line,
+                                 former="{province} cũ" if lang == "vi" else "former {province}",
+                                 merged="{province}" if lang == "vi" else "{province}"),
+            goal_rank=goal), out("pii_rank_history"))
     bars = data["tfp"]["bars"]
     if len(bars):
-        target = data["tfp"]["target"]
-        paths["tfp_shares"] = charts.save_brief(charts.brief_tfp(
-            bars, target, dict(title=P["chart_tfp_title"],
-                               target=P["chart_tfp_target"].format(share=fmt(target, lang, 0)) if target else ""),
-            lang), out("tfp_shares"))
+        need = data["tfp"]["need"]
+        paths["tfp_growth"] = charts.save_brief(charts.brief_tfp_growth(
+            bars, need, dict(title=P["chart_tfp_title"], need=P["chart_tfp_need"]), lang), out("tfp_growth"))
     return paths
 
 
@@ -869,16 +1323,33 @@ def build_message(context: dict, charts_found: dict[str, Path], sender: str | No
     for name, path in charts_found.items():
         image = MIMEImage(path.read_bytes(), "png", policy=policy.SMTP)
         image.add_header("Content-ID", f"<{cids[name]}>")
-        image.add_header("Content-Disposition", "inline", filename=f"{name}.png")
+        image.add_header("Content-Disposition", "inline", filename=f"bnkpi-{context.get('period', '')}-{name}-{context['lang']}.png")
         message.attach(image)
     return message
 
 
+def write_period(output_dir: Path, period: str, today: dt.date) -> Path:
+    """``tables/brief_period.csv``: the quarter this run reports on and its date; kept in history/ with the other
+    tables, so that the next brief says which brief it compares with."""
+    path = Path(output_dir) / "tables" / "brief_period.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame([dict(period=period, label_vi=period_label(period, "vi"), brief_date=today.isoformat())]).to_csv(
+        path, index=False)
+    return path
+
+
 def build_brief(output_dir: Path, lang: str = "vi", today: dt.date | None = None,
-                sender: str | None = None) -> dict[str, Path]:
-    """Draw the charts and write briefs/brief_<lang>.html and briefs/brief_<lang>.eml; returns their paths."""
+                sender: str | None = None, period: str | None = None, archive_url: str | None = None
+                ) -> dict[str, Path]:
+    """Draw the charts and write briefs/brief_<lang>.html and briefs/brief_<lang>.eml; returns their paths.
+
+    ``period``: the quarter reported on (``YYYY-QN``; default the last complete quarter); ``archive_url``: where
+    the department publishes the briefs folder, so that the e-mail links to the target pages and the annex."""
     output_dir = Path(output_dir)
-    context = build_context(output_dir, lang, today)
+    today = today or dt.date.today()
+    period = resolve_period(period, today)
+    write_period(output_dir, period, today)
+    context = build_context(output_dir, lang, today, period=period, archive_url=archive_url)
     found = draw_charts(context, output_dir / "figures")
     briefs = output_dir / "briefs"
     briefs.mkdir(parents=True, exist_ok=True)

@@ -388,35 +388,57 @@ def save_brief(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict):
-    """PII rank by edition, rank 1 at the top, with the 63-unit and 34-unit editions as two separate series.
+def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict, goal_rank: int | None = None):
+    """PII ranks in two panels, one per ranking (63 units before the merger of 1 July 2025, 34 after), rank 1 at
+    the top, each with its own axis: 6th of 63 and 6th of 34 are not one height on one scale, so the chart cannot
+    read as a rise or a fall across the merger. The goal (top ``goal_rank``) is a shaded band and a dashed line in
+    both panels; ``texts["margin"]`` (the lead over the next rank) is written under the 34-unit panel.
 
-    ``trajectory``: province, edition, rank, n_units. ``texts``: title, old_series, new_series, merger, axis —
-    in the brief's language (a rise from 11th to 6th is drawn as a rise)."""
-    fig, ax = _brief_figure(3.6)
-    own = trajectory[trajectory["province"] == province].dropna(subset=["rank"]).sort_values("edition")
-    top = 1
-    for n_units, rows in own.groupby("n_units", sort=True):
-        new = n_units == own["n_units"].iloc[-1] and n_units != own["n_units"].iloc[0]
-        colour, name = (BLUE, texts["new_series"]) if new else (GREY, texts["old_series"])
-        ax.plot(rows["edition"], rows["rank"], marker="o", color=colour, linewidth=2.5, markersize=8,
-                label=name.format(n=int(n_units)))
-        for _, r in rows.iterrows():
-            ax.annotate(f"{int(r['rank'])}/{int(r['n_units'])}", (r["edition"], r["rank"]), textcoords="offset points",
-                        xytext=(0, 9), ha="center", fontweight="bold", color=colour)
-        top = max(top, int(rows["rank"].max()))
-    editions = sorted(own["edition"].unique())
-    merged = own[own["n_units"] == own["n_units"].iloc[-1]]["edition"].min()
-    if merged > editions[0]:
-        ax.axvline(merged - 0.5, color="#555555", linestyle="--", linewidth=1)
-        ax.text(merged - 0.45, top + 2.5, texts["merger"], color="#333333", va="bottom", ha="left")
-    ax.set_ylim(top + 3, 0)
-    ax.set_xlim(editions[0] - 0.5, editions[-1] + 0.6)
-    ax.set_xticks(editions, [str(int(e)) for e in editions])
-    ax.set_yticks([1, 5, 10] + ([15] if top >= 13 else []))
-    ax.set_ylabel(texts["axis"])
+    ``trajectory``: province, edition, rank, n_units (the old provinces in the 63-unit panel).
+    ``texts``: title, old_series, new_series, axis, goal, margin, former, merged."""
+    fig, ax = _brief_figure(3.8)
+    ranked = trajectory.dropna(subset=["rank"])
+    scales = sorted(ranked["n_units"].unique(), reverse=True)
+    counts = [ranked[ranked["n_units"] == n]["edition"].nunique() for n in scales]
+    ax.remove()
+    axes = np.atleast_1d(fig.subplots(1, len(scales), gridspec_kw=dict(width_ratios=[max(c, 1) + 0.6 for c in counts])))
+    for panel, n_units in zip(axes, scales):
+        rows = ranked[ranked["n_units"] == n_units]
+        merged = n_units == min(scales) and len(scales) > 1
+        top = int(rows["rank"].max())
+        bottom = max(top, goal_rank or 0) + 3
+        if goal_rank:
+            panel.axhspan(0.5, goal_rank + 0.5, color="#e3f0e3", zorder=0)
+            panel.axhline(goal_rank + 0.5, color=GREEN, linestyle="--", linewidth=1.2, zorder=1)
+        for name, part in rows.groupby("province", sort=False):
+            part = part.sort_values("edition")
+            own = name == province
+            colour = BLUE if own else GREY
+            label = texts["merged"].format(province=name) if merged else texts["former"].format(province=name)
+            panel.plot(part["edition"], part["rank"], marker="o", color=colour, linewidth=2.5 if own else 1.8,
+                       markersize=8 if own else 6, label=label, zorder=3 if own else 2)
+            for _, r in part.iterrows() if own else ():  # the other province's ranks are in the text
+                panel.annotate(f"{int(r['rank'])}/{int(r['n_units'])}", (r["edition"], r["rank"]),
+                               textcoords="offset points", xytext=(0, 9), ha="center", fontweight="bold",
+                               color=colour)
+        editions = sorted(rows["edition"].unique())
+        panel.set_xlim(editions[0] - 0.6, editions[-1] + 0.6)
+        panel.set_xticks(editions, [str(int(e)) for e in editions])
+        panel.set_ylim(bottom, 0)
+        panel.set_yticks(sorted({1, goal_rank or 1, 10} | ({15} if bottom > 15 else set())))
+        width = 18 if rows["edition"].nunique() > 1 else 13  # a one-edition panel is narrow
+        panel.set_title("\n".join(textwrap.wrap((texts["new_series"] if merged else texts["old_series"])
+                                                .format(n=int(n_units)), width)), fontsize=BRIEF_FONT_PT,
+                        fontweight="normal", loc="left")
+        if merged and texts.get("margin"):
+            panel.set_xlabel("\n".join(textwrap.wrap(texts["margin"], width)), color=GREEN)
+    axes[0].set_ylabel(texts["axis"])
+    handles, labels = axes[0].get_legend_handles_labels()
+    if goal_rank:
+        handles.append(matplotlib.lines.Line2D([], [], color=GREEN, linestyle="--", linewidth=1.2))
+        labels.append(texts["goal"].format(k=goal_rank))
+    fig.legend(handles, labels, frameon=False, loc="outside lower left", ncols=1, handlelength=1.6)
     _title(fig, texts["title"])
-    fig.legend(frameon=False, loc="outside lower left", ncols=1)
     return fig
 
 
@@ -425,69 +447,33 @@ def _title(fig: plt.Figure, text: str) -> None:
     fig.suptitle("\n".join(textwrap.wrap(text, 44)), x=0.01, ha="left", fontsize=BRIEF_FONT_PT + 1, fontweight="bold")
 
 
-def _labelled_bars(ax, labels: list[str], values, colours, value_texts: list[str], left=None) -> None:
-    """Horizontal bars with each category's name written above its bar, using the full width of a phone
-    (names on the y axis would take half of it)."""
-    y = np.arange(len(labels))[::-1] * 1.6
-    ax.barh(y, values, left=left, color=colours, height=0.7)
-    for yi, name in zip(y, labels):
-        ax.text(0, yi + 0.45, name, va="bottom", ha="left", transform=ax.get_yaxis_transform())
-    for yi, v, text in zip(y, values, value_texts):
-        if text:
-            ax.text(max(float(v), 0) + 1, yi, text, va="center")
+def brief_tfp_growth(bars: pd.DataFrame, need: tuple[float, float] | None, texts: dict, lang: str = "vi"):
+    """TFP growth per year (the figure the text argues with): Việt Nam's plan periods, labelled by the years the
+    figure rests on, the province's own estimate where one exists, and on top the range of growth the 2026–2030
+    goal needs (red). Academic and other published shares use other methods and are not drawn here.
+    ``bars``: label, value (% a year), kind ∈ national|provincial."""
+    rows = list(bars.itertuples(index=False))
+    n = len(rows) + (1 if need else 0)
+    fig, ax = _brief_figure(0.9 + 0.5 * n)
+    y = np.arange(n)[::-1] * 1.6
+    right = max([float(r.value) for r in rows] + ([need[1]] if need else [0]))
+    offset = 0.02 * max(right, 1)
+    items = []
+    if need:
+        low, high = need
+        items.append((texts["need"], low, max(high - low, 0.06 * right), RED,
+                      f"{label(low, 2, lang)}–{label(high, 2, lang)}"))
+    for r in rows:
+        items.append((r.label, 0, float(r.value), BLUE if r.kind == "national" else GREEN, label(float(r.value), 2, lang)))
+    for yi, (name, left, width, colour, text) in zip(y, items):
+        ax.barh(yi, width, left=left, color=colour, height=0.7)
+        ax.text(0, yi + 0.45, name, va="bottom", ha="left", transform=ax.get_yaxis_transform(),
+                color=RED if colour == RED else "#1d2733")
+        ax.text(left + max(width, 0) + offset, yi, text, va="center")
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     ax.set_ylim(-0.6, y.max() + 1.3 if len(y) else 1)
-
-
-def brief_pii_pillars(scores: pd.Series, pillar_names: dict[str, str], texts: dict, lang: str = "vi"):
-    """One edition's seven pillar scores as horizontal bars, the lowest in orange."""
-    fig, ax = _brief_figure(4.6)
-    weakest = scores.idxmin()
-    _labelled_bars(ax, [f"{p} {pillar_names[p]}" for p in scores.index], scores.to_numpy(dtype=float),
-                   [ORANGE if p == weakest else BLUE for p in scores.index], [label(v, 1, lang) for v in scores])
-    ax.set_xlim(0, 100)
+    ax.set_xlim(min(0, min([float(r.value) for r in rows], default=0)), right * 1.3)
     ax.xaxis.set_major_formatter(vi_formatter(0, lang))
     _title(fig, texts["title"])
-    return fig
-
-
-def brief_tfp(bars: pd.DataFrame, target: float | None, texts: dict, lang: str = "vi"):
-    """TFP share of growth: Viet Nam's break-free plan periods and the provinces' own published estimates
-    (``bars``: label, value, kind ∈ national|provincial), with the 2030 target as a line."""
-    fig, ax = _brief_figure(0.9 + 0.55 * len(bars))
-    _labelled_bars(ax, list(bars["label"]), bars["value"].to_numpy(dtype=float),
-                   [BLUE if k == "national" else ORANGE for k in bars["kind"]],
-                   [label(v, 0, lang) + "%" for v in bars["value"]])
-    if target is not None:
-        ax.axvline(target, color=RED, linestyle="--", linewidth=1.5)
-        ax.text(target + 1, ax.get_ylim()[1], texts["target"], color=RED, ha="left", va="top")
-    ax.set_xlim(min(0, float(bars["value"].min()) - 5), 100)
-    ax.xaxis.set_major_formatter(vi_formatter(0, lang))
-    _title(fig, texts["title"])
-    return fig
-
-
-def brief_targets_by_deadline(counts: pd.DataFrame, texts: dict, lang: str = "vi"):
-    """Targets by deadline group (rows of ``counts``, label in column ``group``) and status (stacked bars)."""
-    present = [c for c in status.STATUSES if c in counts.columns and counts[c].any()]
-    fig, ax = _brief_figure(1.2 + 0.5 * len(counts) + 0.3 * math.ceil(len(present) / 2))
-    left = np.zeros(len(counts))
-    y = np.arange(len(counts))[::-1] * 1.6
-    for code in present:
-        values = counts[code].to_numpy(dtype=float)
-        ax.barh(y, values, left=left, color=status.colour(code), label=status.label(code, lang), height=0.7)
-        for yi, l0, v in zip(y, left, values):
-            if v >= 0.08 * max(counts["n"].max(), 1):
-                ax.text(l0 + v / 2, yi, str(int(v)), ha="center", va="center", color="white", fontweight="bold")
-        left += values
-    for yi, name, n in zip(y, counts["group"], counts["n"]):
-        ax.text(0, yi + 0.45, f"{name}: {int(n)}", va="bottom", ha="left")
-    ax.set_yticks([])
-    ax.spines["left"].set_visible(False)
-    ax.set_ylim(-0.6, y.max() + 1.3)
-    ax.set_xlim(0, left.max() * 1.02)
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=5, integer=True))
-    _title(fig, texts["title"])
-    fig.legend(frameon=False, loc="outside lower left", ncols=2)
     return fig

@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"an analysis parameter for every notebook (repeatable). {PARAM_HELP}")
     run.add_argument("--params-file", type=Path, metavar="TOML",
                      help="analysis parameters as key = value lines (TOML); --param wins over the file")
+    run.add_argument("--period", metavar="YYYY-QN",
+                     help="the quarter the brief reports on (default: the last complete quarter)")
+    run.add_argument("--archive-url", metavar="URL",
+                     help="where the briefs folder is published: the e-mail links to the target pages there")
     run.add_argument("--send", action="store_true", help="after a fully successful run, e-mail the brief (options below)")
     _add_smtp_options(run, required=False)
 
@@ -251,6 +255,9 @@ def cmd_run(args: argparse.Namespace, password: str | None) -> int:
     try:
         analysis = params.read_toml(args.params_file) if args.params_file else {}
         analysis.update(params.parse_assignments(args.param))
+        for key, value in (("period", args.period), ("archive_url", args.archive_url)):
+            if value is not None:
+                analysis[key] = params.convert(key, value)
     except params.ParameterError as exc:
         print(f"bnkpi run: {exc}", file=sys.stderr)
         return EXIT_USAGE

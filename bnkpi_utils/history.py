@@ -107,3 +107,94 @@ def changes_since_previous(output_dir: Path) -> tuple[str, pd.DataFrame] | None:
     run_id, tables = found
     return run_id, changes(read_processed(tables / "targets_assessment.csv"),
                            read_processed(Path(output_dir) / "tables" / "targets_assessment.csv"))
+
+
+# The order in which the brief lists changes: what a leader must act on first.
+CONSEQUENCES = ("newly_lagging", "newly_good", "status", "target_added", "revised_value", "target_revised",
+                "new_value", "target_removed")
+_LAGGING_ORDER = {"not_achieved": 0, "off_track": 1, "at_risk": 2}
+
+
+def ranked_changes(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+    """The real changes between two assessments, one row per target, ranked by consequence.
+
+    Columns ``target_id, consequence, order, status_before, status_after, value_before, year_before, value_after,
+    year_after, target_before``. ``consequence`` is one of CONSEQUENCES, in that order: a status newly lagging
+    (not achieved, then off track, then at risk), newly achieved or on track, another status move (a first or lost
+    verdict), a new target, a value revised for the same year, a target revised, a newer value with no status
+    change, a target no longer current. A new count of points with the same latest value and year is no change.
+    """
+    columns = ["target_id", "consequence", "order", "status_before", "status_after", "value_before", "year_before",
+               "value_after", "year_after", "target_before"]
+    diff = changes(previous, current)
+    prev = previous.set_index("target_id")
+    now = current.set_index("target_id")
+    rows = []
+    for tid, part in diff.groupby("target_id", sort=False):
+        kinds = set(part["kind"])
+        old = prev.loc[tid] if tid in prev.index else None
+        new = now.loc[tid] if tid in now.index else None
+        row = dict(target_id=tid, status_before=None if old is None else old["status"],
+                   status_after=None if new is None else new["status"],
+                   value_before=None if old is None else old.get("latest_value"),
+                   year_before=None if old is None else old.get("latest_year"),
+                   value_after=None if new is None else new.get("latest_value"),
+                   year_after=None if new is None else new.get("latest_year"),
+                   target_before=None)
+        same_year = old is not None and new is not None and _same(old.get("latest_year"), new.get("latest_year"))
+        value_moved = old is not None and new is not None and not _same(old.get("latest_value"), new.get("latest_value"))
+        if "target_removed" in kinds:
+            consequence, sub = "target_removed", 0
+        elif "target_added" in kinds:
+            consequence, sub = "target_added", 0
+        elif "status" in kinds and new["status"] in _LAGGING_ORDER:
+            consequence, sub = "newly_lagging", _LAGGING_ORDER[new["status"]]
+        elif "status" in kinds and new["status"] in ("achieved", "on_track"):
+            consequence, sub = "newly_good", 0
+        elif "status" in kinds:
+            consequence, sub = "status", 0
+        elif "target_revised" in kinds:
+            consequence, sub = "target_revised", 0
+            row["target_before"] = part[part["kind"] == "target_revised"].iloc[0]["before"]
+        elif "new_data" in kinds and value_moved and same_year:
+            consequence, sub = "revised_value", 0
+        elif "new_data" in kinds and not same_year:
+            consequence, sub = "new_value", 0
+        else:  # only the number of points moved: the same latest value, nothing a reader would see
+            continue
+        row.update(consequence=consequence, order=CONSEQUENCES.index(consequence) * 10 + sub)
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values("order", kind="stable").reset_index(drop=True)
+
+
+def previous_assessment(output_dir: Path) -> tuple[str, pd.DataFrame, Path] | None:
+    """(run id, assessment, tables folder) of the previous successful run, or None on a first run."""
+    found = previous_run(output_dir)
+    if found is None or not (found[1] / "targets_assessment.csv").is_file():
+        return None
+    return found[0], read_processed(found[1] / "targets_assessment.csv"), found[1]
+
+
+def status_history(output_dir: Path) -> pd.DataFrame:
+    """Every target's status in each earlier run kept in ``history/``: ``run_id, period, target_id, status,
+    latest_value, latest_year`` (``period`` from the run's brief_period.csv when it wrote one)."""
+    frames = []
+    history_dir = Path(output_dir) / "history"
+    for run_id in _run_ids(history_dir):
+        tables = history_dir / run_id / "tables"
+        path = tables / "targets_assessment.csv"
+        if not path.is_file():
+            continue
+        part = read_processed(path)
+        keep = [c for c in ("target_id", "status", "latest_value", "latest_year") if c in part.columns]
+        part = part[keep].copy()
+        period = ""
+        if (tables / "brief_period.csv").is_file():
+            meta = read_processed(tables / "brief_period.csv")
+            period = str(meta["period"].iloc[0]) if len(meta) and "period" in meta else ""
+        part.insert(0, "period", period)
+        part.insert(0, "run_id", run_id)
+        frames.append(part)
+    columns = ["run_id", "period", "target_id", "status", "latest_value", "latest_year"]
+    return pd.concat(frames, ignore_index=True).reindex(columns=columns) if frames else pd.DataFrame(columns=columns)

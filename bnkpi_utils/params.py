@@ -9,6 +9,7 @@ the full set in the manifest.
 from __future__ import annotations
 
 import inspect
+import re
 import tomllib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -28,6 +29,9 @@ DEFAULTS: dict[str, object] = {
     "growth_guard": tfp.GROWTH_GUARD_PCT,
     "mc_draws": _default_of(pii.monte_carlo_ranks, "n_draws"),
     "mc_seed": _default_of(pii.monte_carlo_ranks, "seed"),
+    # the brief (notebook 05): "" = the last complete quarter before the run; "" = no published archive
+    "period": "",
+    "archive_url": "",
 }
 
 DESCRIPTIONS = {
@@ -37,6 +41,8 @@ DESCRIPTIONS = {
     "growth_guard": "GDP growth guard in log points: no TFP share at or below it (contractions included)",
     "mc_draws": "Monte Carlo draws for the PII rank uncertainty",
     "mc_seed": "random seed of the Monte Carlo draws",
+    "period": "quarter the brief reports on, YYYY-QN (empty: the last complete quarter)",
+    "archive_url": "http(s) address where the briefs folder is published (the e-mail links to it)",
 }
 
 _CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
@@ -46,6 +52,9 @@ _CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
     "growth_guard": (lambda v: v >= 0, "must be 0 or more"),
     "mc_draws": (lambda v: 1 <= v <= 1_000_000, "must be between 1 and 1 000 000"),
     "mc_seed": (lambda v: v >= 0, "must be 0 or more"),
+    "period": (lambda v: v == "" or bool(re.fullmatch(r"20\d\d-Q[1-4]", v)), "must look like 2026-Q4"),
+    "archive_url": (lambda v: v == "" or bool(re.fullmatch(r"https?://[^\s\"'<>]+", v)),
+                    "must be an http:// or https:// address"),
 }
 
 

@@ -37,7 +37,7 @@ def test_email_structure(good_run, lang):
     assert len(html.encode("utf-8")) <= 100_000
     referenced = set(re.findall(r'src="cid:([^"]+)"', html))
     attached = {p["Content-ID"].strip().strip("<>") for p in images}
-    assert referenced == attached and len(attached) >= 4
+    assert referenced == attached and len(attached) >= 2  # PII ranks, TFP growth
     for part in images:
         assert part.get_content_disposition() == "inline"
         assert _png_width(part.get_payload(decode=True)) <= 1200
@@ -55,7 +55,7 @@ def test_archive_is_self_contained(good_run, lang):
     assert path.stat().st_size <= 1_500_000
     html = path.read_text(encoding="utf-8").lower()
     assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
-    assert html.count('src="data:image/png;base64,') >= 4 and "cid:" not in html
+    assert html.count('src="data:image/png;base64,') >= 2 and "cid:" not in html
 
 
 def test_vietnamese_subject_and_body(good_run):
@@ -89,13 +89,20 @@ def test_text_from_data_is_escaped(good_run, tmp_path):
     assessment.to_csv(assessment_path, index=False)
     paths = brief.build_brief(output, "vi")
     html = paths["html"].read_text(encoding="utf-8")
-    assert "&lt;script&gt;alert(\"x\")&lt;/script&gt; ghi chú" in html  # quotes need no escaping in text
+    # the brief counts the unjudged targets by agency (the names are on the target pages)
     assert "<script" not in html.lower() and "<b onmouseover" not in html and "Sở &lt;b onmouseover" in html
     message = _eml(paths["eml"])
     body = message.get_payload()[0].get_payload()[1].get_content()
-    assert "<script" not in body.lower() and "&lt;script&gt;" in body
+    assert "<script" not in body.lower() and "<b onmouseover" not in body and "Sở &lt;b onmouseover" in body
     plain = message.get_payload()[0].get_payload()[0].get_content()
-    assert '<script>alert("x")</script> ghi chú' in plain  # text/plain is not HTML: shown as written
+    assert "Sở <b onmouseover=x>A&B</b>" in plain  # text/plain is not HTML: shown as written
+    from bnkpi_utils import target_pages
+
+    target_pages.build_pages(output, pd.DataFrame(columns=["indicator", "region", "year", "value", "unit", "kind",
+                                                           "source"]), lang="vi")
+    page = (output / "briefs" / "targets" / target_pages.page_name(assessment.loc[unjudged, "target_id"])).read_text(
+        encoding="utf-8")
+    assert "&lt;script&gt;alert(" in page and "<script>alert" not in page and "<b onmouseover" not in page
 
 
 def test_run_send_delivered_both_briefs(good_run):
@@ -154,6 +161,7 @@ def test_failed_run_does_not_send(smtp_server, raw_copy, tmp_path):
 # small assessment with every status of the contract (hand-counted below), in a copy of a real run's tables
 
 TODAY = __import__("datetime").date(2026, 11, 23)
+PERIOD = "2026-Q4"  # given: on 23/11/2026 the last complete quarter would be Q3
 ASSESSMENT_COLUMNS = ["target_id", "indicator", "region", "operator", "target_value", "value_high", "target_year",
                       "name_vi", "name_en", "unit", "agency", "document", "aggregation", "baseline_year",
                       "baseline_value", "latest_year", "latest_value", "n_points", "status", "ratio_r",
@@ -191,7 +199,7 @@ def fixture_brief(good_run, tmp_path_factory):
     shutil.copytree(good_run["output"], output)
     shutil.rmtree(output / "history", ignore_errors=True)
     _fixture_assessment().to_csv(output / "tables" / "targets_assessment.csv", index=False)
-    paths = {lang: brief.build_brief(output, lang, today=TODAY) for lang in ("vi", "en")}
+    paths = {lang: brief.build_brief(output, lang, today=TODAY, period=PERIOD) for lang in ("vi", "en")}
     return output, paths
 
 
@@ -203,22 +211,26 @@ def _parts(path: Path):
 
 def test_verdict_and_counts_by_deadline(fixture_brief):
     output, _ = fixture_brief
-    context = brief.build_context(output, "vi", today=TODAY)
+    context = brief.build_context(output, "vi", today=TODAY, period=PERIOD)
     v = context["verdict"]
     # by hand: judged = T1, T2, T5, T6, T7 = 5 of 9 (56 %) → a verdict; good = T1, T5 = 2; lagging = T2, T6, T7 = 3
     assert (v["judged"], v["n"], v["good"], v["lagging"], v["not_comparable"]) == (5, 9, 2, 3, 2)
     assert v["word"] == "CHƯA ĐÚNG TIẾN ĐỘ" and "5/9 chỉ tiêu đánh giá được, 56%" in v["text"]
     assert context["group_lines"] == [
-        "Đã hết hạn (2025): 3 chỉ tiêu — 1 đã đạt, 1 không đạt, 1 không so sánh được.",
-        "Hạn năm 2026: 1 chỉ tiêu — 1 chưa đủ số liệu.",
+        # the Q4/2026 brief: 2026 is over at the end of the quarter reported on
+        "Đã hết hạn (2025–2026): 4 chỉ tiêu — 1 đã đạt, 1 không đạt, 1 không so sánh được, 1 chưa đủ số liệu.",
         "Hạn 2030: 5 chỉ tiêu — 1 đúng tiến độ, 1 có nguy cơ không đạt, 1 chậm tiến độ, 1 không so sánh được, "
         "1 chưa đủ số liệu.",
     ]
     assert context["not_comparable"].startswith("2 chỉ tiêu không so sánh được qua đợt sáp nhập")
-    assert context["achieved"] == "Đã đạt: Chỉ tiêu thử T1: 60,00% (2025)."
+    assert "Trong 5 chỉ tiêu đánh giá được: 2 đã đạt hoặc đúng tiến độ; 3 chậm tiến độ hoặc không đạt." in v["text"]
+    assert context["achieved"] == "Đã đạt: Chỉ tiêu thử T1: 60% (2025)."  # a whole number without decimals
     assert context["subject"] == "[Sở KH&CN Bắc Ninh] Bản tin Quý IV/2026: nhiều chỉ tiêu chậm tiến độ"
-    assert brief.build_context(output, "en", today=TODAY)["subject"] == \
+    assert brief.build_context(output, "en", today=TODAY, period=PERIOD)["subject"] == \
         "[Bắc Ninh DOST] Brief Q4/2026: many targets behind schedule"
+    # no zero counts strung together: "4 đã đạt hoặc đúng tiến độ", never "0 chậm tiến độ"
+    good = _fixture_assessment()[lambda d: d.status.isin(["achieved", "on_track", "insufficient_data"])]
+    assert "; 0 " not in brief.verdict(good, "vi")["text"] and "0 chậm" not in brief.verdict(good, "vi")["text"]
 
 
 def test_verdict_says_when_data_cannot_tell():
@@ -231,26 +243,169 @@ def test_verdict_says_when_data_cannot_tell():
 def test_every_lagging_or_unjudgeable_target_has_its_owner(fixture_brief):
     output, paths = fixture_brief
     _, plain, html = _parts(paths["vi"]["eml"])
-    context = brief.build_context(output, "vi", today=TODAY)
+    context = brief.build_context(output, "vi", today=TODAY, period=PERIOD)
+    # T2 and T7 are named with their owners by a decision each; T6 (at risk) in the lagging list, shown once
     owners = {r["name"]: r["agency"] for r in context["lagging"]}
-    assert owners == {"Chỉ tiêu thử T2": "Sở Y tế", "Chỉ tiêu thử T7": "Sở Nội vụ", "Chỉ tiêu thử T6": "Công an tỉnh"}
+    assert owners == {"Chỉ tiêu thử T6": "Công an tỉnh"}
+    assert {d["target_id"]: d["owner"] for d in context["decisions"] if d["kind"] == "missed"} == \
+        {"T2": "Sở Y tế", "T7": "Sở Nội vụ"}
     listed = {(g["agency"], name) for g in context["unjudged"] for name in g["names"].split("; ")}
     assert listed == {("Sở KH&CN", "Chỉ tiêu thử T3"), ("Sở KH&CN", "Chỉ tiêu thử T8"),
-                      ("(không giao cụ thể)", "Chỉ tiêu thử T4"), ("Văn phòng UBND tỉnh", "Chỉ tiêu thử T9")}
+                      ("Chưa giao cơ quan chủ trì", "Chỉ tiêu thử T4"), ("Văn phòng UBND tỉnh", "Chỉ tiêu thử T9")}
+    # one line of counts per agency that owes data: T8 (the author's own, a task), T4 (no agency); T3 and T9 are
+    # not comparable: no figure can change them, so nobody owes data for them
+    assert [(o["agency"], o["owed"]) for o in context["owed"]] == [("Chưa giao cơ quan chủ trì", 1), ("Sở KH&CN", 1)]
+    assert context["owed"][1]["text"] == "1 chỉ tiêu tự cập nhật"
+    assert context["owed_intro"] == ("Số chỉ tiêu còn chờ số liệu của từng cơ quan; mẫu báo cáo Quý IV/2026, hạn gửi "
+                                     "31/03/2027.")
     for text in (plain, html):
-        assert "Chủ trì: " in text and "Sở Nội vụ" in text and "Văn phòng UBND tỉnh" in text
+        assert "Chủ trì: " in text and "Sở Nội vụ" in text and "Chưa giao cơ quan chủ trì" in text
 
 
 def test_decisions_are_derived_and_owned(fixture_brief):
     output, _ = fixture_brief
-    found = brief.decisions(brief.load_tables(output), "vi", TODAY)
-    assert 1 <= len(found) <= 3 and all(d["owner"] and d["due"] == "Quý I/2027" for d in found)
-    # the agency with most unjudgeable targets (Sở KH&CN: T3, T8) owes data; the lowest ratio (T7) must speed up
-    assert found[0]["text"].startswith("Yêu cầu Sở KH&CN báo cáo số liệu thực tế cho 2 chỉ tiêu")
+    tables = brief.load_tables(output)
+    found = brief.decisions(tables, "vi", PERIOD)
+    # first brief: T2 (not achieved, Sở Y tế) and T7 (off track, Sở Nội vụ) each get a decision naming the owner,
+    # then PII framed on its goal (keep rank 6 of 34; margin over rank 7 from 0 to 2,22 points: 7th not published)
+    assert [d["kind"] for d in found] == ["missed", "missed", "pii"]
+    assert found[0]["text"] == ("“Chỉ tiêu thử T2” (mục tiêu năm 2025: từ 50% trở lên) không đạt: 60% (2025). Đề nghị "
+                                "giao Sở Y tế báo cáo nguyên nhân, giải pháp.")
+    assert found[0]["owner"] == "Sở Y tế"
     assert "Chỉ tiêu thử T7" in found[1]["text"] and found[1]["owner"] == "Sở Nội vụ"
-    tables = brief.load_tables(output)  # the data round's columns of the coverage table, when present
-    tables["targets_coverage"] = pd.DataFrame(dict(agency=["Sở KH&CN"], period=["2026-Q4"], workbook_returned=[False]))
-    assert brief.decisions(tables, "vi", TODAY)[0]["text"].endswith("Mẫu báo cáo kỳ 2026-Q4 chưa được gửi lại.")
+    assert found[2]["text"].startswith("Giữ hạng 6/34 PII") and "hạng 7 từ 0 đến 2,22 điểm" in found[2]["text"]
+    assert "hạng 5" not in " ".join(d["text"] for d in found)  # no rank that no plan asks for
+    assert all(d["due"] == "31/03/2027" and d["effect"] for d in found)  # a dated deadline; what it would change
+    context = brief.build_context(output, "vi", today=TODAY, period=PERIOD)
+    assert context["preheader"] == found[0]["text"]  # the first decision in the inbox preview
+
+
+def _rule_tables(rows, previous_rows=None):
+    """A minimal table set for the decision rules: the targets (id, indicator, agency, status, n_points)."""
+    assessment = pd.DataFrame([dict(target_id=tid, indicator=ind, region="Bắc Ninh", operator=">=", target_value=80,
+                                    value_high=None, target_year=2030, name_vi=f"Chỉ tiêu {tid}", name_en=f"Target {tid}",
+                                    unit="%", agency=agency, document="KH 1/KH-UBND", aggregation="level",
+                                    baseline_year=None, baseline_value=None, latest_year=2025 if n else None,
+                                    latest_value=50 if n else None, n_points=n, status=code)
+                               for tid, ind, agency, code, n in rows])
+    return {"targets_assessment": assessment}
+
+
+def test_decision_rules_follow_the_data():
+    tables = _rule_tables([("A1", "a", "Sở KH&CN", "insufficient_data", 0), ("A2", "b", "Sở KH&CN", "insufficient_data", 0),
+                           ("A3", "c", "Sở KH&CN", "insufficient_data", 1), ("B1", "d", "Sở Y tế", "insufficient_data", 1),
+                           ("B2", "e", "Sở Y tế", "insufficient_data", 0), ("C1", "f", "Sở Nội vụ", "not_comparable", 1),
+                           ("G1", "grdp_growth_pct", "", "insufficient_data", 0),
+                           ("G2", "tfp_share_pct", "", "insufficient_data", 0)])
+    found = {d["kind"]: d for d in brief.decisions(tables, "vi", "2026-Q4")}
+    # never the brief's author for its own figures; never a data request for a not-comparable target
+    data = found["data"]
+    assert data["agencies"] == ["Sở Y tế"] and "cho 2 chỉ tiêu" in data["text"] and data["owner"] == "Sở Y tế"
+    assert not any("Sở KH&CN" in d["text"] or "Sở Nội vụ" in d["text"] for d in found.values())
+    assert data["effect"] == "1 chỉ tiêu đã có một số liệu sẽ có đánh giá khi có thêm số liệu; 1 chỉ tiêu chưa có số liệu nào."
+    # the statistics office is named for the TFP and GRDP series
+    assert found["stats"]["owner"] == "Thống kê tỉnh Bắc Ninh" and found["stats"]["effect"].startswith("2 chỉ tiêu")
+    assert all(re.fullmatch(r"\d\d/\d\d/\d{4}", d["due"]) for d in found.values())
+    # only not-comparable targets left: no data request at all
+    only_nc = _rule_tables([("C1", "f", "Sở Nội vụ", "not_comparable", 1)])
+    assert brief.decisions(only_nc, "vi", "2026-Q4") == []
+
+
+def test_a_newly_missed_target_gets_a_decision_and_a_missed_one_not_twice():
+    now = _rule_tables([("M1", "m", "Sở Tài chính", "not_achieved", 2), ("M2", "n", "Công an tỉnh", "off_track", 2),
+                        ("M3", "o", "Sở Y tế", "not_achieved", 2)])
+    before = now["targets_assessment"].copy()
+    before["status"] = ["insufficient_data", "off_track", "not_achieved"]  # M1 is newly missed; M2, M3 already were
+    found = brief.decisions(now, "vi", "2026-Q4", previous=before)
+    missed = [d for d in found if d["kind"] == "missed"]
+    assert [d["target_id"] for d in missed] == ["M1"] and missed[0]["owner"] == "Sở Tài chính"
+    assert "“Chỉ tiêu M1”" in missed[0]["text"] and "không đạt" in missed[0]["text"]
+    # four newly missed targets: a decision each, none dropped for the cap of three
+    many = _rule_tables([(f"X{i}", f"x{i}", "Sở Y tế", "not_achieved", 2) for i in range(4)])
+    assert len([d for d in brief.decisions(many, "vi", "2026-Q4") if d["kind"] == "missed"]) == 4
+
+
+def test_the_quarter_reported_on_is_the_period_not_the_run_date(fixture_brief):
+    import datetime as dt
+
+    output, _ = fixture_brief
+    january = dt.date(2027, 1, 5)
+    assert brief.resolve_period(None, january) == "2026-Q4" and brief.resolve_period("", dt.date(2026, 4, 1)) == "2026-Q1"
+    assert brief.resolve_period("2026-Q2", january) == "2026-Q2"
+    with pytest.raises(ValueError, match="2026-Q4"):
+        brief.resolve_period("2026-Q5", january)
+    context = brief.build_context(output, "vi", today=january)  # the scheduled 5 January run
+    assert context["quarter"] == "Quý IV/2026" and context["title"].startswith("Bản tin Quý IV/2026")
+    assert context["subject"].startswith("[Sở KH&CN Bắc Ninh] Bản tin Quý IV/2026")
+    assert brief.build_context(output, "en", today=january)["subject"].startswith("[Bắc Ninh DOST] Brief Q4/2026")
+    assert (brief.due_date("2026-Q4"), brief.due_date("2027-Q1")) == (dt.date(2027, 3, 31), dt.date(2027, 6, 30))
+    assert all(d["due"] == "31/03/2027" for d in context["decisions"])
+    # the period is kept with the tables (and so in history/), and names the attached charts
+    meta = pd.read_csv(output / "tables" / "brief_period.csv")
+    assert meta["period"].iloc[0] == PERIOD
+    message = _eml(output / "briefs" / "brief_vi.eml")
+    assert all(re.fullmatch(r"bnkpi-2026-Q4-\w+-vi\.png", part.get_filename()) for part in message.get_payload()[1:])
+
+
+def test_run_rejects_a_malformed_period(tmp_path):
+    from bnkpi_utils import config, params
+
+    assert params.for_notebook(config.NOTEBOOKS_DIR / "05_brief.ipynb", params.resolve()) == \
+        {"period": "", "archive_url": ""}  # only the brief's notebook receives them
+    result = run_bnkpi("run", "--period", "2026-4", "--output-dir", str(tmp_path / "o"))
+    assert result.returncode == 64 and "2026-Q4" in result.stderr and not (tmp_path / "o").exists()
+    result = run_bnkpi("run", "--archive-url", "javascript:alert(1)", "--output-dir", str(tmp_path / "o"))
+    assert result.returncode == 64 and "http" in result.stderr
+
+
+def test_two_runs_changes_ranked_by_consequence(fixture_brief, tmp_path):
+    """The issue's two-run test: the second run turns one target not achieved, revises one value and leaves one
+    unchanged: the missed target comes first, then the revision, never the unchanged one; a decision names the
+    missed target's owner."""
+    import datetime as dt
+
+    output = tmp_path / "outputs"
+    shutil.copytree(fixture_brief[0], output)
+    before = _fixture_assessment()
+    previous = output / "history" / "20261005T010000Z-aaaaaa" / "tables"
+    previous.mkdir(parents=True)
+    before.to_csv(previous / "targets_assessment.csv", index=False)
+    pd.DataFrame([dict(period="2026-Q3")]).to_csv(previous / "brief_period.csv", index=False)
+    after = before.copy()
+    after.loc[after.target_id == "T5", "status"] = "not_achieved"  # Sở Tài chính's target is now missed
+    after.loc[after.target_id == "T6", "latest_value"] = 62.0  # the 2025 value revised (60 → 62), same status
+    after.loc[after.target_id == "T8", "n_points"] = 1  # only the count of points moved: no change to show
+    after.to_csv(output / "tables" / "targets_assessment.csv", index=False)
+    paths = brief.build_brief(output, "vi", today=dt.date(2027, 1, 5))
+    context = brief.build_context(output, "vi", today=dt.date(2027, 1, 5))
+    lines = [line["text"] for line in context["changes"]["lines"]]
+    assert len(lines) == 2
+    assert lines[0] == ("Chỉ tiêu thử T5 (mục tiêu năm 2030): từ “Đúng tiến độ” chuyển sang “Không đạt”; 60% (2025) so "
+                        "với mục tiêu từ 80% trở lên.")
+    assert lines[1].startswith("Chỉ tiêu thử T6") and "số liệu năm 2025 sửa từ 60% thành 62%" in lines[1]
+    assert not any("T7" in line or "T8" in line for line in lines)
+    assert context["changes"]["summary"] == ("So với bản tin Quý III/2026 (lập ngày 05/10/2026). Kỳ Quý IV/2026: chưa cơ "
+                                             "quan nào gửi lại mẫu báo cáo; thay đổi: 1 chỉ tiêu mới chậm tiến độ hoặc "
+                                             "không đạt, 1 số liệu được sửa.")
+    missed = [d for d in context["decisions"] if d["kind"] == "missed"]
+    assert [d["owner"] for d in missed] == ["Sở Tài chính"]  # T2, T7 were already lagging before
+    plain = _parts(paths["eml"])[1]
+    changes = plain.split("== Thay đổi so với bản tin trước ==")[1].split("==")[0]
+    assert changes.index("Chỉ tiêu thử T5") < changes.index("Chỉ tiêu thử T6")
+
+
+def test_ranked_changes_keep_only_real_changes():
+    from bnkpi_utils import history
+
+    before = _fixture_assessment()
+    after = before.copy()
+    after.loc[after.target_id == "T4", ["latest_year", "latest_value", "n_points"]] = [2026, 85.0, 1]  # a newer value
+    after.loc[after.target_id == "T5", "status"] = "achieved"
+    after.loc[after.target_id == "T6", "status"] = "off_track"
+    after.loc[after.target_id == "T1", "n_points"] = 4  # no visible change
+    ranked = history.ranked_changes(before, after)
+    assert list(zip(ranked.target_id, ranked.consequence)) == [("T6", "newly_lagging"), ("T5", "newly_good"),
+                                                               ("T4", "new_value")]
 
 
 def test_email_mime_details(fixture_brief):
@@ -262,7 +417,7 @@ def test_email_mime_details(fixture_brief):
         assert message.get_param("type") == "multipart/alternative"  # RFC 2387
         lines = raw.split(b"\r\n")
         cid_lines = [line for line in lines if line.lower().startswith(b"content-id:")]
-        assert len(cid_lines) == 4 and all(re.fullmatch(rb"Content-ID: <[^<> ]+>", line) for line in cid_lines)
+        assert len(cid_lines) == 2 and all(re.fullmatch(rb"Content-ID: <[^<> ]+>", line) for line in cid_lines)
         assert all(len(line) <= 78 for line in cid_lines)
         assert __import__("html").unescape(plain) == plain and "&amp;" not in plain  # no HTML entities
         assert "preheader" in html and ("Đánh giá chung" in plain or "Overall assessment" in plain)
@@ -272,6 +427,20 @@ def test_email_mime_details(fixture_brief):
     assert "Lead: Department of Health" in en_plain and "Changes since the last brief" in en_plain
     archive = paths["vi"]["html"].read_text(encoding="utf-8")
     assert 'href="annex/04_targets.html"' in archive and 'href="annex/' not in _parts(paths["vi"]["eml"])[2]
+    assert 'href="targets/index.html"' in archive and "targets/index.html" in vi_plain  # without --archive-url: named
+
+
+def test_archive_url_turns_mentions_into_links(fixture_brief, tmp_path):
+    import datetime as dt
+
+    output = tmp_path / "outputs"
+    shutil.copytree(fixture_brief[0], output)
+    paths = brief.build_brief(output, "vi", today=dt.date(2027, 1, 5), archive_url="https://skhcn.example.vn/bnkpi/")
+    _, plain, html = _parts(paths["eml"])
+    assert 'href="https://skhcn.example.vn/bnkpi/targets/index.html"' in html
+    assert 'href="https://skhcn.example.vn/bnkpi/annex/04_targets.html"' in html
+    assert "https://skhcn.example.vn/bnkpi/targets/index.html" in plain
+    assert 'href="targets/index.html"' in paths["html"].read_text(encoding="utf-8")  # the archive stays relative
 
 
 VIETNAMESE_PROPER_NAMES = ("Bắc Ninh", "Bắc Giang", "Việt Nam")
@@ -392,7 +561,7 @@ def test_second_run_names_the_changed_target_and_its_new_status(good_run, tmp_pa
     plain = _parts(output / "briefs" / "brief_vi.eml")[1]
     section = plain.split("Thay đổi so với bản tin trước")[1].split("==")[1]
     line = next(line for line in section.splitlines() if changed["name_vi"] in line)
-    assert "99,00% (2026)" in line and status.label(changed["status"], "vi").lower() in line.lower()
+    assert "99% (2026)" in line and status.label(changed["status"], "vi").lower() in line.lower()
     html = (output / "briefs" / "brief_vi.html").read_text(encoding="utf-8")
     assert "Đây là bản tin đầu tiên" not in html and changed["name_vi"] in html
 
@@ -443,7 +612,15 @@ def _image_bytes(src: str, folder: Path) -> bytes:
     return Path(unquote(urlparse(src).path)).read_bytes()
 
 
-def _check_phone(driver, page: Path, screenshot: Path) -> None:
+MAX_MAIN_HEIGHT = 3400  # four phone screens (844 px) at 390 px: the e-mail, and the archive before its appendix
+HEIGHTS = """
+const appendix = document.getElementById('appendix');
+return {height: document.documentElement.scrollHeight,
+        main: appendix ? appendix.getBoundingClientRect().top + window.scrollY : document.documentElement.scrollHeight};
+"""
+
+
+def _check_phone(driver, page: Path, screenshot: Path, images: int | None = None) -> dict:
     import io
 
     from PIL import Image, ImageStat
@@ -457,7 +634,8 @@ def _check_phone(driver, page: Path, screenshot: Path) -> None:
     assert m["innerWidth"] == PHONE_WIDTH
     assert m["scrollWidth"] <= m["innerWidth"], f"{page.name}: horizontal scroll ({m['scrollWidth']} px)"
     assert m["minFont"] >= 12, f"{page.name}: text at {m['minFont']} px: {m['smallest']!r}"
-    assert len(m["images"]) == 4 and all(i["ok"] for i in m["images"])
+    assert images is None or len(m["images"]) == images
+    assert all(i["ok"] for i in m["images"])
     for image in m["images"]:
         assert image["right"] <= m["innerWidth"] + 0.5, f"{page.name}: an image is wider than the screen"
         png = Image.open(io.BytesIO(_image_bytes(image["src"], page.parent)))
@@ -465,9 +643,13 @@ def _check_phone(driver, page: Path, screenshot: Path) -> None:
         assert shown_font >= 11, f"{page.name}: chart text shown at {shown_font:.1f} px"
     driver.save_screenshot(str(screenshot))
     assert ImageStat.Stat(Image.open(screenshot).convert("L")).stddev[0] > 20  # not a blank page
+    return driver.execute_script(HEIGHTS)
 
 
 def test_brief_fits_a_phone_in_headless_chromium(good_run, fixture_brief, tmp_path):
+    """The e-mail body, both archive briefs, three target pages (achieved, insufficient data, not comparable) and
+    the index at 390 px: no horizontal scroll, text of 12 px or more, and the e-mail and the brief's main part
+    within four phone screens."""
     assert CHROMIUM.exists() and CHROMEDRIVER.exists(), "Debian chromium and chromium-driver: `make test` installs them"
     briefs = good_run["output"] / "briefs"
     # the e-mail body as a mail client shows it: cid: references resolved to the attached images
@@ -477,13 +659,22 @@ def test_brief_fits_a_phone_in_headless_chromium(good_run, fixture_brief, tmp_pa
         (tmp_path / part.get_filename()).write_bytes(part.get_payload(decode=True))
         html = html.replace(f"cid:{part['Content-ID'].strip().strip('<>')}", part.get_filename())
     (tmp_path / "email_vi.html").write_text(html, encoding="utf-8")
+    assessment = pd.read_csv(good_run["output"] / "tables" / "targets_assessment.csv")
+    pages = [briefs / "targets" / f"{assessment[assessment.status == code].target_id.iloc[0]}.html"
+             for code in ("achieved", "insufficient_data", "not_comparable")]
     driver = _browser()
     try:
-        for page in (briefs / "brief_vi.html", briefs / "brief_en.html", tmp_path / "email_vi.html",
-                     fixture_brief[1]["vi"]["html"]):  # the fixture has a pill of every status
-            _check_phone(driver, page, tmp_path / f"{page.stem}.png")
+        heights = {}
+        for page, images in ((briefs / "brief_vi.html", 2), (briefs / "brief_en.html", 2), (tmp_path / "email_vi.html", 2),
+                             (fixture_brief[1]["vi"]["html"], 2),  # the fixture has a pill of every status
+                             *((p, None) for p in pages), (briefs / "targets" / "index.html", 0)):
+            heights[page] = _check_phone(driver, page, tmp_path / f"{page.parent.name}_{page.stem}.png", images)
     finally:
         driver.quit()
+    assert heights[tmp_path / "email_vi.html"]["height"] <= MAX_MAIN_HEIGHT, heights[tmp_path / "email_vi.html"]
+    for lang in ("vi", "en"):
+        main = heights[briefs / f"brief_{lang}.html"]
+        assert main["main"] < main["height"] and main["main"] <= MAX_MAIN_HEIGHT, (lang, main)
 
 
 def test_chart_font_check_can_fail():
@@ -511,3 +702,9 @@ def test_brief_shows_the_provinces_own_tfp_once_computed(good_run, tmp_path):
     assert "2021–2025: TFP tăng 3,20%/năm, đóng góp 41,6% tăng trưởng GRDP (7,70%/năm)" in vi_text
     assert "Chưa có chuỗi số liệu vốn và lao động" not in vi_text
     assert "2021–2025: TFP grew 3.20% a year, 41.6% of GRDP growth (7.70% a year)" in en_text
+
+
+def test_english_counts_of_one_are_singular():
+    assert brief.singular("1 targets, 2 targets, 1 revised values, 1 other status changes, 1 agencies", "en") == \
+        "1 target, 2 targets, 1 revised value, 1 other status change, 1 agency"
+    assert brief.singular("1 chỉ tiêu", "vi") == "1 chỉ tiêu"

@@ -1,0 +1,340 @@
+"""A page per target and an index: every target one tap away from the brief (contract: briefs/targets/).
+
+``briefs/targets/<target_id>.html`` (Vietnamese; English under ``briefs/targets/en/`` with ``--lang all``) shows
+the target as its document states it (document, section, date, earlier revisions), its owner, its status with
+the one-sentence reason, the latest value against the goal, a chart of the series (the old provinces and the
+merged province apart, values combined from the two old provinces marked, the target and the straight path to
+it, the projection interval where there is one), every value with its source and vintage, and the target's
+status in each earlier run kept in ``history/``. ``briefs/targets/index.html`` lists every current target by
+status, with filters by status, agency and document that work offline (a few lines of inline script; without
+it the full list grouped by status stays readable). Pages are self-contained (inline CSS, charts as embedded
+PNG), text from data is escaped by jinja2, and a link to a source is only ever an ``http(s)`` link.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader
+
+from . import brief, history, status
+from .data_round import base_indicator
+
+TEXT = {
+    "vi": dict(
+        index_title="Danh mục chỉ tiêu", back_index="← Danh mục chỉ tiêu", back_brief="Bản tin",
+        owner="Cơ quan chủ trì", goal="Mục tiêu", latest="Số liệu mới nhất", status="Tình trạng",
+        document="Văn bản", section="Mục", issued="Ban hành", source="Nguồn", revisions="Các lần sửa mục tiêu",
+        revision_line="{document} ({issued}): {goal}", series="Chuỗi số liệu", values_title="Số liệu và nguồn",
+        year="Năm", region="Địa bàn", value="Giá trị", kind="Loại", vintage="Bản số liệu",
+        history="Tình trạng qua các bản tin", run="Lần chạy", period="Kỳ", now="Lần chạy này",
+        no_values="Chưa có số liệu nào cho chỉ tiêu này.", no_history="Chưa có bản tin trước.",
+        projection="Dự báo năm {year}: {value} (khoảng {low} đến {high}).",
+        filter_status="Tình trạng", filter_agency="Cơ quan", filter_document="Văn bản", filter_all="Tất cả",
+        filter_text="Tìm theo tên", counts="Có {n} chỉ tiêu hiện hành:", shown="Đang hiện {k}/{n} chỉ tiêu.",
+        kinds=dict(actual="thực tế", estimate="ước tính", plan="kế hoạch"),
+        vintages={"official": "chính thức", "revised": "điều chỉnh", "estimate": "ước tính", "preliminary": "sơ bộ",
+                  "early estimate": "ước tính sớm", "yearbook": "niên giám", "secondary": "nguồn thứ cấp",
+                  "alternative": "số liệu khác", "approximate": "xấp xỉ"},
+        panel_old="Trước 1/7/2025 (các tỉnh cũ)", panel_merged="Từ 1/7/2025 ({region})",
+        territory_old="{region} (cũ, trước 1/7/2025)", territory_merged="{region} (sau sáp nhập)",
+        combined="cộng từ hai tỉnh cũ", chart_goal="mục tiêu {year}", chart_path="lộ trình tới mục tiêu",
+        chart_merger="sáp nhập 1/7/2025", chart_interval="khoảng dự báo",
+        base_note="Số liệu gốc để tính chỉ tiêu ({indicator}).",
+        footer="Sở Khoa học và Công nghệ tỉnh Bắc Ninh · bộ công cụ bnkpi · trang lập ngày {date}",
+        org="Sở Khoa học và Công nghệ tỉnh Bắc Ninh",
+    ),
+    "en": dict(
+        index_title="List of targets", back_index="← List of targets", back_brief="Brief",
+        owner="Responsible agency", goal="Goal", latest="Latest value", status="Status",
+        document="Document", section="Section", issued="Issued", source="Source", revisions="Earlier versions of the goal",
+        revision_line="{document} ({issued}): {goal}", series="Series", values_title="Values and sources",
+        year="Year", region="Territory", value="Value", kind="Kind", vintage="Vintage",
+        history="Status in earlier briefs", run="Run", period="Period", now="This run",
+        no_values="No value yet for this target.", no_history="No earlier brief.",
+        projection="Projection for {year}: {value} (interval {low} to {high}).",
+        filter_status="Status", filter_agency="Agency", filter_document="Document", filter_all="All",
+        filter_text="Search by name", counts="{n} current targets:", shown="Showing {k} of {n} targets.",
+        kinds=dict(actual="actual", estimate="estimate", plan="plan"), vintages={},
+        panel_old="Before 1 Jul 2025 (former provinces)", panel_merged="From 1 Jul 2025 ({region})",
+        territory_old="former {region} (before 1 Jul 2025)", territory_merged="merged {region}",
+        combined="sum of the two former provinces", chart_goal="goal {year}", chart_path="path to the goal",
+        chart_merger="merger 1 Jul 2025", chart_interval="projection interval",
+        base_note="Underlying values the target is computed from ({indicator}).",
+        footer="Bắc Ninh Department of Science and Technology · bnkpi suite · page of {date}",
+        org="Bắc Ninh Department of Science and Technology",
+    ),
+}
+
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+MERGER_YEAR = 2025
+
+
+def page_name(target_id: str) -> str:
+    """The file name of a target's page: the id with anything but letters, digits, ``.``, ``_``, ``-`` replaced,
+    never a path (``../x`` → ``.._x``)."""
+    name = _SAFE.sub("_", str(target_id)).lstrip(".") or "_"
+    return f"{name}.html"
+
+
+def folder(lang: str) -> str:
+    """The pages' folder relative to briefs/: Vietnamese at targets/, English at targets/en/."""
+    return "targets/" if lang == "vi" else f"targets/{lang}/"
+
+
+def _http(source) -> str | None:
+    text = str(source).split(" | ")[0].strip() if isinstance(source, str) else ""
+    return text if text.startswith(("http://", "https://")) else None
+
+
+def source_parts(source) -> list[dict]:
+    """A source cell as parts to show: each ``http(s)`` URL a link, anything else plain text (escaped)."""
+    if not isinstance(source, str) or not source.strip():
+        return []
+    return [dict(text=part.strip(), href=_http(part)) for part in source.split(" | ") if part.strip()]
+
+
+def old_provinces(mergers: pd.DataFrame | None, region: str) -> list[str]:
+    if mergers is None or mergers.empty:
+        return []
+    rows = mergers[mergers["new_province_2025"] == region]
+    return sorted(set(rows["old_province_2024"]))
+
+
+def values_for(target: pd.Series, kpi: pd.DataFrame, regions: list[str]) -> tuple[pd.DataFrame, str]:
+    """The values behind a target: its indicator (or, for a growth or increase target, the yearly count it is
+    computed from) in the province and the old provinces, every kind, oldest first; and the indicator shown."""
+    indicator = str(target["indicator"])
+    rows = kpi[(kpi["indicator"] == indicator) & kpi["region"].isin(regions)]
+    if rows.empty and base_indicator(indicator):
+        indicator = base_indicator(indicator)
+        rows = kpi[(kpi["indicator"] == indicator) & kpi["region"].isin(regions)]
+    return rows.sort_values(["year", "region"]).reset_index(drop=True), indicator
+
+
+def _territory(row, region: str) -> str:
+    territory = str(row.get("territory", "") or "")
+    if territory in ("old", "merged"):
+        return territory
+    return "merged" if row["region"] == region and int(row["year"]) >= MERGER_YEAR else "old"
+
+
+def _combined(row) -> bool:
+    return "derived" in f"{row.get('vintage', '')} {row.get('note', '')}".lower()
+
+
+def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str) -> str | None:
+    """The series chart as a data: URI (PNG), or None when there is no actual value to draw. The old provinces
+    (before 1 July 2025) and the merged province are drawn in two panels, each on its own axis, so that no line
+    joins them; values summed from the two old provinces are hollow; the goal is a star at its year, with the
+    straight path from the baseline and the projection interval where the assessment has one."""
+    import matplotlib.lines
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from . import charts
+
+    T = TEXT[lang]
+    actual = values[values["kind"] == "actual"].copy()
+    if actual.empty:
+        return None
+    actual["territory_"] = actual.apply(_territory, axis=1, region=region)
+    rank = target["operator"] == "rank<=" or str(target["indicator"]).endswith("_rank")
+    target_year, goal = int(target["target_year"]), float(target["target_value"])
+    parts = [t for t in ("old", "merged") if (actual["territory_"] == t).any()]
+    if "merged" not in parts:
+        parts.append("merged")  # the goal belongs to the merged province: its panel is drawn even when empty
+    fig, ax = charts._brief_figure(3.4)
+    fig.set_dpi(110)
+    ax.remove()
+    widths = [max(actual[actual["territory_"] == t]["year"].nunique(), 1) + (2 if t == "merged" else 0.5) for t in parts]
+    axes = list(np.atleast_1d(fig.subplots(1, len(parts), gridspec_kw=dict(width_ratios=widths))))
+    handles = {}
+    shown = [float(v) for v in actual["value"]] + [goal]
+    spread = max(shown) - min(shown)
+    decimals = 0 if spread >= 5 or all(v.is_integer() for v in shown) else (1 if spread >= 0.5 else 2)
+    for panel, territory in zip(axes, parts):
+        rows = actual[actual["territory_"] == territory]
+        for name, part in rows.groupby("region", sort=False):
+            part = part.sort_values("year")
+            merged = territory == "merged"
+            colour = charts.BLUE if merged else (charts.GREY if name != region else "#6d8196")
+            label = (T["territory_merged"] if merged else T["territory_old"]).format(region=name)
+            line, = panel.plot(part["year"], part["value"], marker="o", color=colour, linewidth=2, label=label)
+            combined = part[part.apply(_combined, axis=1)]
+            if len(combined):
+                panel.plot(combined["year"], combined["value"], marker="o", linestyle="none",
+                           markerfacecolor="white", color=colour)
+            handles[label] = line
+        years = list(rows["year"].astype(int))
+        if territory == "merged":
+            star, = panel.plot([target_year], [goal], marker="*", markersize=14, color=charts.GREEN,
+                               linestyle="none")
+            handles[T["chart_goal"].format(year=target_year)] = star
+            base_year, base_value = target.get("baseline_year"), target.get("baseline_value")
+            if not pd.isna(base_year) and not pd.isna(base_value) and int(base_year) < target_year \
+                    and int(base_year) >= MERGER_YEAR:
+                path, = panel.plot([int(base_year), target_year], [float(base_value), goal], linestyle="--",
+                                   color=charts.GREEN, linewidth=1.2)
+                handles[T["chart_path"]] = path
+            low, high = target.get("projected_low"), target.get("projected_high")
+            if not pd.isna(low) and not pd.isna(high):
+                panel.vlines(target_year, float(low), float(high), color=charts.ORANGE, linewidth=4, alpha=0.6)
+                handles[T["chart_interval"]] = matplotlib.lines.Line2D([], [], color=charts.ORANGE, linewidth=4,
+                                                                        alpha=0.6)
+            years.append(target_year)
+            title = T["panel_merged"].format(region=region)
+        else:
+            title = T["panel_old"]
+        if len(parts) > 1:
+            panel.set_title("\n".join(__import__("textwrap").wrap(title, 22)), fontsize=charts.BRIEF_FONT_PT,
+                            fontweight="normal", loc="left")
+        panel.set_xlim(min(years) - 0.7, max(years) + 0.7)
+        ticks = sorted(set(years))
+        if len(ticks) <= 4:
+            panel.set_xticks(ticks, [str(y) for y in ticks])
+        else:
+            panel.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=3 if territory == "old" else 4))
+        panel.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=decimals == 0))
+        panel.yaxis.set_major_formatter(charts.vi_formatter(decimals, lang))
+        low, high = panel.get_ylim()
+        if high - low < 1e-6 * max(1.0, abs(high)) or (rank and high - low < 4):  # one value: a readable range
+            centre, pad = (low + high) / 2, max(abs((low + high) / 2) * 0.2, 2.0 if rank else 1.0)
+            panel.set_ylim(max(centre - pad, 0.5) if rank else centre - pad, centre + pad)
+        if rank:
+            panel.invert_yaxis()
+    fig.legend(handles=list(handles.values()), labels=list(handles), frameon=False, loc="outside lower left",
+               ncols=1)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, facecolor="white",
+                metadata={charts.MIN_FONT_KEY: f"{charts.min_font_px(fig):.2f}"})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _value(v: pd.Series, target: pd.Series, territory: str, lang: str) -> str:
+    """A value as the brief writes it; a rank with the number of units it is among (63 before the merger)."""
+    if str(target["indicator"]).endswith("_rank"):
+        return brief.value_text(v["value"], target, lang, 34 if territory == "merged" else 63)
+    unit = str(target.get("unit", "") or "")
+    text = brief.value_text(v["value"], target, lang)
+    return text if unit.startswith("%") or not unit or lang == "en" else f"{text} {unit.lower()}"
+
+
+def _value_rows(values: pd.DataFrame, target: pd.Series, region: str, lang: str) -> list[dict]:
+    T = TEXT[lang]
+    rows = []
+    for _, v in values.iterrows():
+        territory = _territory(v, region)
+        rows.append(dict(
+            year=int(v["year"]), region=(T["territory_merged"] if territory == "merged" else T["territory_old"])
+            .format(region=v["region"]), value=_value(v, target, territory, lang),
+            kind=T["kinds"].get(str(v.get("kind")), str(v.get("kind"))),
+            vintage=T["vintages"].get(str(v.get("vintage", "") or ""), str(v.get("vintage", "") or ""))
+            + (f" ({T['combined']})" if _combined(v) else ""), sources=source_parts(v.get("source"))))
+    return rows
+
+
+def _status_history(past: pd.DataFrame, target_id: str, target: pd.Series, lang: str) -> list[dict]:
+    rows = []
+    for _, h in past[past["target_id"] == target_id].iterrows():
+        try:
+            period = brief.period_label(str(h["period"]), lang) if str(h["period"]) not in ("", "nan") else ""
+        except ValueError:
+            period = ""
+        rows.append(dict(run=str(h["run_id"])[:8], period=period, status=status.label(h["status"], lang),
+                         colour=status.colour(h["status"]),
+                         latest=brief._latest(pd.Series({**target.to_dict(), "latest_value": h["latest_value"],
+                                                          "latest_year": h["latest_year"]}), lang)))
+    return rows
+
+
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(brief.TEMPLATES), autoescape=True, trim_blocks=True,
+                       lstrip_blocks=True)
+
+
+def build_pages(output_dir: Path, kpi: pd.DataFrame, targets: pd.DataFrame | None = None,
+                mergers: pd.DataFrame | None = None, lang: str = "vi", period: str | None = None,
+                today=None) -> list[Path]:
+    """Write ``briefs/<folder(lang)>/<target>.html`` for every target of ``tables/targets_assessment.csv`` and
+    the index; returns the written paths (index first). ``kpi``: the processed actuals (all kinds, with sources);
+    ``targets``: the processed targets table (document, section, issued, source, earlier versions)."""
+    import datetime as dt
+
+    output_dir = Path(output_dir)
+    today = today or dt.date.today()
+    period = brief.resolve_period(period, today)
+    T = TEXT[lang]
+    tables = brief.load_tables(output_dir)
+    assessment = tables["targets_assessment"]
+    revisions = tables.get("targets_history")
+    region = str(assessment["region"].iloc[0]) if len(assessment) else brief.PROVINCE
+    regions = [region] + old_provinces(mergers, region)
+    past = history.status_history(output_dir)
+    out_dir = output_dir / "briefs" / folder(lang)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env = _environment()
+    page = env.get_template("target.html.j2")
+    by_id = targets.set_index("target_id") if targets is not None and len(targets) else None
+    depth = "../" * folder(lang).count("/")
+    cards, written = [], []
+    for _, target in assessment.iterrows():
+        tid = str(target["target_id"])
+        source = by_id.loc[tid] if by_id is not None and tid in by_id.index else pd.Series(dtype=object)
+        values, shown = values_for(target, kpi, regions)
+        older = []
+        if revisions is not None and len(revisions):
+            same = revisions[(revisions["indicator"] == target["indicator"])
+                             & (revisions["target_year"] == target["target_year"]) & (revisions["target_id"] != tid)]
+            for _, r in same.sort_values("issued").iterrows():
+                older.append(T["revision_line"].format(
+                    document=brief.document_name(r["document"], lang), issued=str(r["issued"]),
+                    goal=brief.goal_text(r["operator"], r["value"], r.get("value_high"), brief._unit(target), None, lang)))
+        reason = target.get(f"note_{lang}") if isinstance(target.get(f"note_{lang}"), str) else ""
+        projection = ""
+        if not pd.isna(target.get("projected_value")) and not pd.isna(target.get("projected_low")):
+            projection = T["projection"].format(year=int(target["target_year"]),
+                                                value=brief.fmt_value(round(target["projected_value"], 2), lang),
+                                                low=brief.fmt_value(round(target["projected_low"], 2), lang),
+                                                high=brief.fmt_value(round(target["projected_high"], 2), lang))
+        context = dict(
+            lang=lang, T=T, title=brief.target_name(target, lang), target_id=tid, depth=depth,
+            status=status.label(target["status"], lang), colour=status.colour(target["status"]), reason=reason,
+            goal=brief._goal(target, lang), latest=brief._latest(target, lang),
+            owner=brief.agency_name(target.get("agency"), lang),
+            document=brief.document_name(target.get("document"), lang) if lang == "en" else str(target.get("document", "")),
+            section=str(source.get("section", "") or ""), issued=str(source.get("issued", "") or ""),
+            doc_source=str(source.get("source", "") or ""), revisions=older, projection=projection,
+            chart=draw_series(target, values, region, lang), values=_value_rows(values, target, region, lang),
+            base_note=T["base_note"].format(indicator=shown) if shown != target["indicator"] else "",
+            history=_status_history(past, tid, target, lang), now=dict(period=brief.period_label(period, lang),
+                                                                      status=status.label(target["status"], lang),
+                                                                      colour=status.colour(target["status"])),
+            footer=T["footer"].format(date=brief.fmt_date(today, lang)),
+            brief_href=f"{depth}brief_{lang}.html",
+        )
+        path = out_dir / page_name(tid)
+        path.write_text(page.render(**context), encoding="utf-8")
+        written.append(path)
+        cards.append(dict(href=page_name(tid), name=brief.target_name(target, lang), code=target["status"],
+                          status=status.label(target["status"], lang), colour=status.colour(target["status"]),
+                          goal=brief._goal(target, lang), latest=brief._latest(target, lang),
+                          agency=brief.agency_name(target.get("agency"), lang), document=context["document"],
+                          order=status.STATUSES.index(target["status"])))
+    cards.sort(key=lambda c: (c["order"], c["name"]))
+    groups = [dict(label=status.label(code, lang), colour=status.colour(code), code=code,
+                   cards=[c for c in cards if c["code"] == code]) for code in status.STATUSES]
+    groups = [g for g in groups if g["cards"]]
+    index = out_dir / "index.html"
+    index.write_text(env.get_template("targets_index.html.j2").render(
+        lang=lang, T=T, groups=groups, n=len(cards), depth=depth,
+        agencies=sorted({c["agency"] for c in cards}), documents=sorted({c["document"] for c in cards}),
+        period=brief.period_label(period, lang), footer=T["footer"].format(date=brief.fmt_date(today, lang)),
+        brief_href=f"{depth}brief_{lang}.html"), encoding="utf-8")
+    return [index] + written

@@ -1,0 +1,118 @@
+"""A page per target and the index (briefs/targets/): complete, linked, escaped, with sources and history."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+
+from bnkpi_utils import target_pages
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.links.append(value)
+
+
+def _links(path: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def _local(path: Path, link: str) -> Path | None:
+    """The file a relative link points at (None for data:, http(s): and mailto: links)."""
+    if link.startswith(("data:", "http://", "https://", "mailto:", "#")):
+        return None
+    return (path.parent / unquote(urlparse(link).path)).resolve()
+
+
+def test_every_target_has_a_page_and_every_link_resolves(good_run):
+    output = good_run["output"]
+    assessment = pd.read_csv(output / "tables" / "targets_assessment.csv")
+    for folder in ("targets", "targets/en"):  # the run used --lang all
+        pages = output / "briefs" / folder
+        expected = {target_pages.page_name(tid) for tid in assessment["target_id"]}
+        assert expected <= {p.name for p in pages.glob("*.html")}
+        index = pages / "index.html"
+        listed = {link for link in _links(index) if link.endswith(".html") and "/" not in link}
+        assert listed == expected  # the index lists them all, and only them
+        for page in [index, *(pages / name for name in expected)]:
+            for link in _links(page):
+                target = _local(page, link)
+                assert target is None or target.is_file(), f"{page.name}: {link} does not resolve"
+    for lang in ("vi", "en"):
+        brief = output / "briefs" / f"brief_{lang}.html"
+        local = [link for link in _links(brief) if _local(brief, link)]
+        assert any("targets/" in link and link.endswith("index.html") for link in local)
+        assert all(_local(brief, link).is_file() for link in local), local
+
+
+def test_a_page_states_the_target_its_values_sources_and_history(good_run):
+    page = (good_run["output"] / "briefs" / "targets" / "KH20-11.html").read_text(encoding="utf-8")
+    # the document as it states the target, its earlier version, the owner, the status and its reason
+    assert "KH thực hiện CTr 20-CTr/TU" in page and "KH 279/KH-UBND" in page and "Sở KH&amp;CN" in page
+    assert "Đã đạt" in page and "nhóm 6 dẫn đầu (2030)" in page and "hạng 6/34 (2025)" in page
+    # every value with its source: the old provinces ranked among 63, the merged province among 34
+    assert "hạng 11/63" in page and "hạng 6/34" in page and "Bắc Giang (cũ, trước 1/7/2025)" in page
+    assert 'href="https://en.nhandan.vn/' in page and page.count('src="data:image/png;base64,') == 1
+    assert "<script" not in page.lower() and not re.search(r'src="(https?:)?//', page)
+    assert "Tình trạng qua các bản tin" in page and "(lần chạy này)" in page
+
+
+def test_pages_escape_text_and_never_link_a_non_web_source(good_run, tmp_path):
+    output = tmp_path / "outputs"
+    shutil.copytree(good_run["output"], output)
+    path = output / "tables" / "targets_assessment.csv"
+    assessment = pd.read_csv(path)
+    assessment.loc[0, "name_vi"] = '<img src=x onerror=alert(1)> "tên"'
+    assessment.loc[0, "target_id"] = "../../evil"
+    assessment.to_csv(path, index=False)
+    kpi = pd.DataFrame([dict(indicator=assessment.loc[0, "indicator"], region="Bắc Ninh", year=2025, value=1.0,
+                             unit="%", kind="actual", source="javascript:alert(1) | https://example.org/a?b=<c>",
+                             territory="merged", vintage="official")])
+    written = target_pages.build_pages(output, kpi, lang="vi")
+    page = output / "briefs" / "targets" / target_pages.page_name("../../evil")
+    assert page in written and page.parent == output / "briefs" / "targets"  # never a path outside the folder
+    html = page.read_text(encoding="utf-8")
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html  # shown, not linked
+    assert 'href="https://example.org/a?b=&lt;c&gt;"' in html
+    index = (output / "briefs" / "targets" / "index.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in index and index.count("<script") == 1  # only the filter's own script
+
+
+def test_status_history_comes_from_earlier_runs(good_run, tmp_path):
+    import datetime as dt
+
+    output = tmp_path / "outputs"
+    shutil.copytree(good_run["output"], output)
+    shutil.rmtree(output / "history", ignore_errors=True)
+    previous = output / "history" / "20261005T010000Z-aaaaaa" / "tables"
+    previous.mkdir(parents=True)
+    before = pd.read_csv(output / "tables" / "targets_assessment.csv")
+    before.loc[before.target_id == "KH20-11", "status"] = "insufficient_data"
+    before.to_csv(previous / "targets_assessment.csv", index=False)
+    pd.DataFrame([dict(period="2026-Q3")]).to_csv(previous / "brief_period.csv", index=False)
+    target_pages.build_pages(output, pd.DataFrame(columns=["indicator", "region", "year", "value", "unit", "kind",
+                                                           "source"]), lang="en", period="2026-Q4",
+                             today=dt.date(2027, 1, 5))
+    page = (output / "briefs" / "targets" / "en" / "KH20-11.html").read_text(encoding="utf-8")
+    history = page.split("Status in earlier briefs")[1]
+    assert history.index("Q3/2026") < history.index("Insufficient data") < history.index("Q4/2026 (this run)")
+    assert "No value yet for this target." in page
+
+
+def test_page_names_are_safe():
+    assert target_pages.page_name("SKHCN-2025-I.1") == "SKHCN-2025-I.1.html"
+    assert "/" not in target_pages.page_name("../x/y") and not target_pages.page_name("../x").startswith(".")
