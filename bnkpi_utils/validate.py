@@ -15,19 +15,28 @@ import pandas as pd
 
 from . import data_round, provinces, semantic
 from .io import CellError, RawFileError, RawTable, read_table
+from .safe_text import escape
 from .numbers import EN, VI, NumberError, majority_notation, notations, parse_number
 from .schema import MARKER_TAGS, TABLES, VINTAGE_RANK, DEFAULT_VINTAGE, Column, TableSpec
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One problem at ``file:row:column``. Whatever it quotes from outside (a file name, a cell's text) prints as one
+    line: control characters, line breaks and bidirectional overrides are shown escaped (safe_text.escape) — in the
+    message from the start (it also reaches logs and feedback workbooks), in the file and column when printed (they
+    still name the real file and header)."""
+
     file: str
     row: int
     column: str
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", escape(self.message))
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        return f"{escape(self.file)}:{self.row}:{escape(self.column)}: {self.message}"
 
 
 @dataclass
@@ -230,7 +239,7 @@ def read_and_type(path: Path, spec: TableSpec, is_supplement: bool, result: Vali
         if ok:
             records.append(record)
     if skipped_unfilled:
-        result.notes.append(f"{table.name}: {skipped_unfilled} template rows without value and source skipped")
+        result.notes.append(escape(f"{table.name}: {skipped_unfilled} template rows without value and source skipped"))
     return pd.DataFrame.from_records(records, columns=["_file", "_row"] + spec.column_names)
 
 
