@@ -377,7 +377,7 @@ def _cells(row: tuple, header: list[str]) -> dict[str, object]:
 
 def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     """The accepted rows of one returned workbook; every problem appended as ``name:row:column: message``."""
-    from openpyxl import load_workbook
+    from .io import load_workbook  # openpyxl's, within io's limits and reading every row whatever the dimension
 
     from .validate import Problem
 
@@ -499,7 +499,13 @@ REPORT_TABLE_COLUMNS = ("agency", "indicator", "region", "territory", "year", "v
                         "note", "target_id", "period", "file", "row")
 
 
-def report_files(raw_dir: Path) -> list[Path]:
+def report_files(raw_dir: Path, result=None) -> list[Path]:
+    """The files of ``RAW/reports/``; with a validation ``result``, every entry checked into it first
+    (validate.report_workbooks: links out, pipes, folders named like workbooks, limits, hidden sheets, periods)."""
+    if result is not None:
+        from .validate import report_workbooks
+
+        return report_workbooks(raw_dir, result)
     folder = Path(raw_dir) / "reports"
     if not folder.is_dir():
         return []
@@ -515,7 +521,7 @@ def validate_reports(raw_dir: Path, result) -> None:
     if targets is None:
         targets = pd.DataFrame(columns=["target_id", "indicator", "unit", "agency"])
     frames = []
-    for path in report_files(raw_dir):
+    for path in report_files(raw_dir, result):
         name = path.relative_to(raw_dir).as_posix()
         result.files.append(path)
         parts = path.relative_to(raw_dir / "reports").parts
