@@ -377,9 +377,10 @@ def _cells(row: tuple, header: list[str]) -> dict[str, object]:
 
 def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, problems: list) -> pd.DataFrame:
     """The accepted rows of one returned workbook; every problem appended as ``name:row:column: message``."""
-    from .io import load_workbook  # openpyxl's, within io's limits and reading every row whatever the dimension
+    from openpyxl import load_workbook
 
     from .validate import Problem
+    from .io import load_workbook  # noqa: F811 - openpyxl's within io's limits, every row whatever the dimension
 
     empty = pd.DataFrame(columns=REPORT_TABLE_COLUMNS)
     try:
