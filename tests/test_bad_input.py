@@ -1308,7 +1308,6 @@ WORKBOOK_CORPUS = [
     ("report_infinite_count", bad_report_infinite_count, 2, "con số dùng được"),
     ("report_rank_50_of_34", bad_report_rank_50_of_34, 2, "34 tỉnh"),
     ("report_period_in_the_future", bad_report_period_in_the_future, 2, "chưa bắt đầu"),
-    ("report_fifo", bad_report_fifo, 2, "không phải tệp thông thường"),
     ("report_folder_named_like_a_workbook", bad_report_folder_named_like_a_workbook, 2, "là một thư mục"),
     ("report_link_to_a_workbook_outside", bad_report_link_to_a_workbook_outside, 2, "ngoài thư mục dữ liệu gốc"),
     ("report_period_folder_linked_outside", bad_report_period_folder_linked_outside, 2, "ngoài thư mục dữ liệu gốc"),
@@ -1327,6 +1326,18 @@ def test_workbook_corpus(kind, plant, exit_code, words, raw_copy, capsys):
     test_corpus(kind, plant, exit_code, words, raw_copy, capsys)
 
 
+def test_a_pipe_among_the_returned_workbooks_is_reported_without_reading(raw_copy):
+    """A real CLI call with a time limit: whatever reads the returned workbooks (validation, the annotated copies
+    `bnkpi validate` writes) must never open a FIFO, which blocks until a writer comes."""
+    expected = bad_report_fifo(raw_copy)
+    result = subprocess.run([sys.executable, "-m", "bnkpi_utils.cli", "validate", "--raw-dir", str(raw_copy)],
+                            capture_output=True, text=True, timeout=60, cwd=raw_copy.parent)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith(expected)] == [
+        f"{expected}: không phải tệp thông thường (ống dẫn FIFO, thiết bị hoặc socket): không đọc"]
+
+
 @pytest.mark.parametrize("name", ["x\nmacro.csv:1:-: ok.xlsx", "\x1b[2J\x1b]0;pwned\x07so-khcn.xlsx",
                                   "b\u00e1o-c\u00e1o-\u202eslx.xlsx"], ids=["line_break", "escape_sequences", "bidi"])
 def test_a_file_name_from_outside_prints_as_one_escaped_line(name, raw_copy, capsys):
@@ -1340,3 +1351,19 @@ def test_a_file_name_from_outside_prints_as_one_escaped_line(name, raw_copy, cap
     assert len(lines) == 1
     assert not any(c in "\n".join(lines) + err for c in "\x1b\x07\u202e")
     assert "\\x1b" in escape(name) or "\\n" in escape(name) or "U+202E" in escape(name)
+
+
+def test_an_unexpected_error_quoting_a_name_prints_it_escaped(monkeypatch, capsys, tmp_path):
+    def broken(*args, **kwargs):
+        raise OSError(5, "Input/output error", "reports/2026-Q4/\x1b]0;pwned\x07x\nmacro.csv:1:-: ok.xlsx")
+
+    monkeypatch.setattr(cli, "validate_raw", broken)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert cli.main(["validate"]) == 1
+    out, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1
+    assert "\x1b" not in err and "\x07" not in err
+    assert "\\x1b]0;pwned\\x07x\\nmacro.csv:1:-: ok.xlsx" in err
