@@ -24,7 +24,6 @@ from . import params
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
 from .validate import validate_raw
-from .safe_text import escape
 
 EXIT_SEND_FAILED = 4
 EXIT_INTERRUPTED = 130
@@ -308,9 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the top-level handler: anything unforeseen, said in one paragraph
-        detail = escape(str(exc).strip())  # one line, whatever the error quotes from outside (a file name)
+        detail = str(exc).strip().splitlines()
         print(f"bnkpi {args.command}: stopped by an unexpected error ({type(exc).__name__}"
-              f"{': ' + detail if detail else ''}). {_crash_report(exc, argv)}", file=sys.stderr)
+              f"{': ' + detail[0] if detail else ''}). {_crash_report(exc, argv)}", file=sys.stderr)
         return EXIT_FAILED
 
 
