@@ -1062,6 +1062,24 @@ def bad_xlsx_stray_cell_far_away(raw):
     return "kpi_actuals.xlsx:0:-"
 
 
+def good_year_with_decimal_zero_and_full_width_score(raw):
+    _edit(raw, "kpi_actuals.csv", 30, year=_find_value(raw, "kpi_actuals.csv", 30, "year") + ".0")
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Bắc Ninh", component="PII")
+    _edit(raw, "pii_scores.csv", index, score="４８.７６")
+
+
+def _find_value(raw: Path, name: str, index: int, column: str) -> str:
+    return read_rows(raw / name)[1][index][column]
+
+
+def good_province_in_nfd_and_without_diacritics(raw):
+    import unicodedata
+
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Bắc Ninh", component="PII")
+    _edit(raw, "pii_scores.csv", index, province=unicodedata.normalize("NFD", "Bắc Ninh") + " \t\u00a0")
+    _edit(raw, "kpi_actuals.csv", 30, region="Bac Ninh")
+
+
 INPUT_CORPUS = [
     ("space_inside_growth_rate", bad_space_inside_growth_rate, 2, "groups of three digits"),
     ("spaces_not_in_thousands", bad_spaces_not_in_thousands, 2, "groups of three digits"),
@@ -1071,6 +1089,10 @@ INPUT_CORPUS = [
     ("xlsx_stale_dimension_hides_a_bad_row", bad_xlsx_stale_dimension_hides_a_bad_row, 2, "unknown province"),
     ("xlsx_data_sheet_hidden", bad_xlsx_data_sheet_hidden, 2, "is hidden"),
     ("xlsx_stray_cell_far_away", bad_xlsx_stray_cell_far_away, 2, "XFD1048576"),
+    ("year_with_decimal_zero_and_full_width_score", good_year_with_decimal_zero_and_full_width_score, 0, None),
+    ("province_in_nfd_and_without_diacritics", good_province_in_nfd_and_without_diacritics, 0, None),
+    ("space_thousands_in_vietnamese_notation", lambda raw: _edit(raw, "macro.csv", _find(
+        raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current"), value="67 200 000"), 0, None),
 ]
 
 
