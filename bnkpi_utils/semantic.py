@@ -322,6 +322,7 @@ def check_notebook_needs(tables: dict[str, pd.DataFrame], problems: list[Finding
     notebook 02 with ``KeyError: 'P1'``)."""
     from .schema import PILLAR_NAMES_EN
 
+    _check_growth_target(tables.get("targets"), problems)
     pii = tables.get("pii_scores")
     if pii is None or not len(pii):
         return
@@ -339,6 +340,17 @@ def check_notebook_needs(tables: dict[str, pd.DataFrame], problems: list[Finding
             f"{provinces.HOME_PROVINCE}'s latest PII edition, {latest}, has no score for pillar(s) {names}: the PII "
             "analysis (notebook 02: what-if, gap to each rank target) needs all seven pillar scores of the latest "
             "edition; add the missing rows from the published PII report")))
+
+
+def _check_growth_target(targets: pd.DataFrame | None, problems: list[Finding]) -> None:
+    """Notebook 03 sets the TFP arithmetic on the current GRDP growth target: one must be there."""
+    if targets is None or not len(targets):
+        return
+    growth = targets[targets["indicator"] == "grdp_growth_pct"]
+    if not len(growth):
+        problems.append((str(targets["_file"].iloc[0]), 0, "indicator", (
+            "no target for grdp_growth_pct: the TFP analysis (notebook 03) sets its arithmetic on the province's "
+            "GRDP growth target; keep the row of the document that sets it")))
 
 
 def check(tables: dict[str, pd.DataFrame], files: list[Path], reported_files: set[str],

@@ -1080,6 +1080,12 @@ def good_province_in_nfd_and_without_diacritics(raw):
     _edit(raw, "kpi_actuals.csv", 30, region="Bac Ninh")
 
 
+def bad_no_growth_target(raw):
+    header, rows = read_rows(raw / "targets.csv")
+    write_rows(raw / "targets.csv", header, [r for r in rows if r["indicator"] != "grdp_growth_pct"])
+    return "targets.csv:0:indicator"
+
+
 INPUT_CORPUS = [
     ("space_inside_growth_rate", bad_space_inside_growth_rate, 2, "groups of three digits"),
     ("spaces_not_in_thousands", bad_spaces_not_in_thousands, 2, "groups of three digits"),
@@ -1087,6 +1093,7 @@ INPUT_CORPUS = [
     ("bidi_override_in_source", bad_bidi_override_in_source, 2, "U+202E"),
     ("pillar_missing_for_home_province", bad_pillar_missing_for_home_province, 2, "P3 (Infrastructure)"),
     ("xlsx_stale_dimension_hides_a_bad_row", bad_xlsx_stale_dimension_hides_a_bad_row, 2, "unknown province"),
+    ("no_growth_target", bad_no_growth_target, 2, "notebook 03"),
     ("xlsx_data_sheet_hidden", bad_xlsx_data_sheet_hidden, 2, "is hidden"),
     ("xlsx_stray_cell_far_away", bad_xlsx_stray_cell_far_away, 2, "XFD1048576"),
     ("year_with_decimal_zero_and_full_width_score", good_year_with_decimal_zero_and_full_width_score, 0, None),
