@@ -314,6 +314,8 @@ def _sheet_parts(book) -> list[tuple[str, str, str]]:
         part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
         if part in names:
             found.append((sheet.get("name", part), sheet.get("state", "visible"), part))
+    listed = {part for _, _, part in found}  # a worksheet the workbook does not list is counted all the same
+    found += [(n, "visible", n) for n in sorted(names - listed) if n.startswith("xl/worksheets/") and n.endswith(".xml")]
     return found
 
 
