@@ -328,6 +328,10 @@ def _limit(path: Path, sheet: str, cell: str, what_en: str, what_vi: str) -> Wor
         "tệp; tệp chưa được đọc")
 
 
+def _vi_count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 def _count_cells(path: Path, stream, info: SheetInfo) -> None:
     """Count a sheet's cells from its XML, streaming; stops at the first cell beyond a limit."""
     from xml.etree import ElementTree
@@ -353,7 +357,7 @@ def _count_cells(path: Path, stream, info: SheetInfo) -> None:
                 info.max_row, info.max_column = max(info.max_row, row), max(info.max_column, column)
                 if row > MAX_SHEET_ROWS:
                     raise _limit(path, info.name, cell, f"a sheet may have at most {MAX_SHEET_ROWS:,} rows",
-                                 f"một trang được có tối đa {MAX_SHEET_ROWS:,} dòng".replace(",", "."))
+                                 f"một trang được có tối đa {_vi_count(MAX_SHEET_ROWS)} dòng")
                 if column > MAX_SHEET_COLUMNS:
                     raise _limit(path, info.name, cell, f"a sheet may have at most {MAX_SHEET_COLUMNS} columns "
                                  f"(up to {column_letters(MAX_SHEET_COLUMNS)})",
@@ -361,11 +365,11 @@ def _count_cells(path: Path, stream, info: SheetInfo) -> None:
                                  f"{column_letters(MAX_SHEET_COLUMNS)})")
                 if info.cells > MAX_SHEET_CELLS:
                     raise _limit(path, info.name, cell, f"the sheet has more than {MAX_SHEET_CELLS:,} cells",
-                                 f"trang có hơn {MAX_SHEET_CELLS:,} ô".replace(",", "."))
+                                 f"trang có hơn {_vi_count(MAX_SHEET_CELLS)} ô")
                 if info.max_row * info.max_column > MAX_SHEET_AREA:
                     area = f"A1:{column_letters(info.max_column)}{info.max_row}"
                     raise _limit(path, info.name, cell, f"the cells span {area}, more than {MAX_SHEET_AREA:,} "
-                                 "cells", f"các ô trải trên vùng {area}, hơn {MAX_SHEET_AREA:,} ô".replace(",", "."))
+                                 "cells", f"các ô trải trên vùng {area}, hơn {_vi_count(MAX_SHEET_AREA)} ô")
             elif event == "end" and tag in ("v", "t") and element.text:
                 filled = True
             elif event == "end" and tag == "c":
