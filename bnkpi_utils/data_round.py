@@ -614,6 +614,7 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
     from openpyxl import load_workbook
 
     from .validate import Problem
+    from .io import load_workbook  # noqa: F811 - openpyxl's within io's limits, every row whatever the dimension
 
     empty = pd.DataFrame(columns=REPORT_TABLE_COLUMNS)
     try:
@@ -812,7 +813,13 @@ REPORT_TABLE_COLUMNS = ("agency", "indicator", "region", "territory", "year", "v
                         "note", "target_id", "period", "file", "row")
 
 
-def report_files(raw_dir: Path) -> list[Path]:
+def report_files(raw_dir: Path, result=None) -> list[Path]:
+    """The files of ``RAW/reports/``; with a validation ``result``, every entry checked into it first
+    (validate.report_workbooks: links out, pipes, folders named like workbooks, limits, hidden sheets, periods)."""
+    if result is not None:
+        from .validate import report_workbooks
+
+        return report_workbooks(raw_dir, result)
     folder = Path(raw_dir) / "reports"
     if not folder.is_dir():
         return []
@@ -828,7 +835,7 @@ def validate_reports(raw_dir: Path, result) -> None:
     if targets is None:
         targets = pd.DataFrame(columns=["target_id", "indicator", "unit", "agency"])
     frames = []
-    for path in report_files(raw_dir):
+    for path in report_files(raw_dir, result):
         name = path.relative_to(raw_dir).as_posix()
         result.files.append(path)
         parts = path.relative_to(raw_dir / "reports").parts

@@ -30,8 +30,19 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 # size cap above bounds every field anyway.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-# Control characters other than tab, LF and CR never belong in a cell (a NUL byte is a damaged file).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters other than tab, LF and CR never belong in a cell (a NUL byte is a damaged file); nor do the
+# bidirectional overrides and isolates, which make a text show other than it reads (a source shown reversed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+# What a workbook may unpack to. An .xlsx is a zip of XML files: a 575 KB file can unpack to 196 MB of XML and
+# 4 million rows, and one stray cell at XFD1048576 makes a sheet span 17 billion cells. These limits are checked
+# from the zip's directory and by a streaming count of each sheet's cells, before any workbook is parsed; they lie
+# far above any table of this suite (the largest has a few hundred rows and 17 columns).
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024  # all parts of the workbook together, uncompressed
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_COLUMNS = 256
+MAX_SHEET_CELLS = 2_000_000  # cells present in one sheet
+MAX_SHEET_AREA = 4_000_000  # rows × columns of the rectangle a sheet's cells span (what a reader walks over)
 
 
 @dataclass
@@ -151,8 +162,17 @@ def _delimiter_problem(header_line: str, expected: list[str] | None) -> str | No
 
 
 def _control_message(char: str) -> str:
+    if "\u202a" <= char <= "\u202e" or "\u2066" <= char <= "\u2069":
+        return (f"the cell contains the bidirectional control character U+{ord(char):04X}, which makes the text "
+                "show other than it reads: remove it")
     what = "a NUL byte" if char == "\x00" else f"the control character U+{ord(char):04X}"
     return f"the cell contains {what}: the file is damaged or was not saved as text"
+
+
+def control_character(text: object) -> str | None:
+    """The first character of ``text`` that never belongs in a cell (see _CONTROL), or None."""
+    found = _CONTROL.search(text) if isinstance(text, str) else None
+    return found.group() if found else None
 
 
 def _swallowed_lines(cell: str, width: int) -> int:
@@ -225,6 +245,197 @@ def read_csv_table(path: Path, raw_dir: Path | None = None, columns: list[str] |
     return table
 
 
+@dataclass
+class SheetInfo:
+    """What the streaming count found in one sheet of a workbook (before any parsing by openpyxl)."""
+
+    name: str
+    state: str  # visible, hidden or veryHidden
+    cells: int = 0  # cells present
+    filled: int = 0  # cells holding a value
+    max_row: int = 0
+    max_column: int = 0
+    first_filled: str = ""  # the first cell holding a value, e.g. "A1"
+
+    @property
+    def hidden(self) -> bool:
+        return self.state != "visible"
+
+
+class WorkbookLimitError(RawFileError):
+    """A workbook that unpacks to more than the limits allow; ``vi`` says it in Vietnamese (for the agencies)."""
+
+    def __init__(self, path: Path, message: str, vi: str):
+        super().__init__(path, 0, message)
+        self.vi = vi
+
+
+def column_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index
+
+
+def column_letters(index: int) -> str:
+    letters = ""
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _sheet_parts(book) -> list[tuple[str, str, str]]:
+    """(name, state, part) of every sheet, from xl/workbook.xml and its relationships."""
+    from xml.etree import ElementTree
+
+    names = set(book.namelist())
+    try:
+        workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    except KeyError:
+        return [(n.rsplit("/", 1)[-1], "visible", n) for n in sorted(names) if n.startswith("xl/worksheets/")
+                and n.endswith(".xml")]
+    targets = {r.get("Id"): r.get("Target", "") for r in rels if _local(r.tag) == "Relationship"}
+    found = []
+    for sheet in workbook.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        target = targets.get(sheet.get(f"{_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        if part in names:
+            found.append((sheet.get("name", part), sheet.get("state", "visible"), part))
+    listed = {part for _, _, part in found}  # a worksheet the workbook does not list is counted all the same
+    found += [(n, "visible", n) for n in sorted(names - listed) if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    return found
+
+
+def _limit(path: Path, sheet: str, cell: str, what_en: str, what_vi: str) -> WorkbookLimitError:
+    return WorkbookLimitError(
+        path,
+        f"the sheet '{sheet}' has a cell at {cell}: {what_en}. Delete the rows and columns beyond the table "
+        "(or the stray cell) and save the file again; nothing of it was read",
+        f"Trang «{sheet}» có ô {cell}: {what_vi}. Xóa các dòng, cột nằm ngoài bảng (hoặc ô lạc đó) rồi lưu lại "
+        "tệp; tệp chưa được đọc")
+
+
+def _vi_count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
+def _count_cells(path: Path, stream, info: SheetInfo) -> None:
+    """Count a sheet's cells from its XML, streaming; stops at the first cell beyond a limit."""
+    from xml.etree import ElementTree
+
+    parser = ElementTree.XMLPullParser(events=("start", "end"))
+    row = column = 0
+    filled = False
+    for chunk in iter(lambda: stream.read(1 << 20), b""):
+        parser.feed(chunk)
+        for event, element in parser.read_events():
+            tag = _local(element.tag)
+            if event == "start" and tag == "row":
+                row, column = int(element.get("r") or row + 1), 0
+            elif event == "start" and tag == "c":
+                match = _CELL_REF.match(element.get("r") or "")
+                if match:
+                    column, row = column_index(match.group(1).upper()), int(match.group(2))
+                else:
+                    column += 1
+                filled = False
+                cell = f"{column_letters(column)}{row}"
+                info.cells += 1
+                info.max_row, info.max_column = max(info.max_row, row), max(info.max_column, column)
+                if row > MAX_SHEET_ROWS:
+                    raise _limit(path, info.name, cell, f"a sheet may have at most {MAX_SHEET_ROWS:,} rows",
+                                 f"một trang được có tối đa {_vi_count(MAX_SHEET_ROWS)} dòng")
+                if column > MAX_SHEET_COLUMNS:
+                    raise _limit(path, info.name, cell, f"a sheet may have at most {MAX_SHEET_COLUMNS} columns "
+                                 f"(up to {column_letters(MAX_SHEET_COLUMNS)})",
+                                 f"một trang được có tối đa {MAX_SHEET_COLUMNS} cột (đến cột "
+                                 f"{column_letters(MAX_SHEET_COLUMNS)})")
+                if info.cells > MAX_SHEET_CELLS:
+                    raise _limit(path, info.name, cell, f"the sheet has more than {MAX_SHEET_CELLS:,} cells",
+                                 f"trang có hơn {_vi_count(MAX_SHEET_CELLS)} ô")
+                if info.max_row * info.max_column > MAX_SHEET_AREA:
+                    area = f"A1:{column_letters(info.max_column)}{info.max_row}"
+                    raise _limit(path, info.name, cell, f"the cells span {area}, more than {MAX_SHEET_AREA:,} "
+                                 "cells", f"các ô trải trên vùng {area}, hơn {_vi_count(MAX_SHEET_AREA)} ô")
+            elif event == "end" and tag in ("v", "t") and element.text:
+                filled = True
+            elif event == "end" and tag == "c":
+                if filled:
+                    info.filled += 1
+                    info.first_filled = info.first_filled or f"{column_letters(column)}{row}"
+                element.clear()
+            elif event == "end" and tag == "row":
+                element.clear()
+    parser.close()
+
+
+def inspect_workbook(path: Path, data: bytes) -> list[SheetInfo]:
+    """Every sheet of a workbook with its cells counted, before any parsing; raises WorkbookLimitError beyond the
+    limits (MAX_UNPACKED_BYTES, MAX_SHEET_*), RawFileError for a file that is not a workbook."""
+    import zipfile
+    from xml.etree import ElementTree
+
+    try:
+        book = zipfile.ZipFile(_io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise RawFileError(path, 1, f"the Excel file cannot be opened: {exc}") from None
+    with book:
+        unpacked = sum(item.file_size for item in book.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            size, limit = _size_text(unpacked), _size_text(MAX_UNPACKED_BYTES)
+            raise WorkbookLimitError(
+                path, f"the workbook unpacks to {size} of data ({_size_text(len(data))} packed), more than the "
+                      f"{limit} a workbook may hold; nothing of it was read",
+                f"tệp giải nén ra {size} dữ liệu ({_size_text(len(data))} khi nén), vượt giới hạn {limit} của một "
+                "tệp; tệp chưa được đọc")
+        sheets = []
+        try:
+            for name, state, part in _sheet_parts(book):
+                info = SheetInfo(name=name, state=state)
+                with book.open(part) as stream:
+                    _count_cells(path, stream, info)
+                sheets.append(info)
+        except WorkbookLimitError:
+            raise
+        except (ElementTree.ParseError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
+            raise RawFileError(path, 0, f"the Excel file is damaged and cannot be read: {exc}") from None
+    return sheets
+
+
+def load_workbook(filename, read_only: bool = False, data_only: bool = False, **kwargs):
+    """openpyxl's load_workbook, only after inspect_workbook found the workbook within the limits; in read-only mode
+    every row is read whatever dimension a sheet declares (openpyxl trusts a stale ``<dimension ref="A1:I50"/>``,
+    which many exporters write, and silently drops the rows below it)."""
+    data = bytes(filename) if isinstance(filename, (bytes, bytearray)) else read_raw_bytes(Path(filename))
+    path = Path(filename) if not isinstance(filename, (bytes, bytearray)) else Path("workbook.xlsx")
+    inspect_workbook(path, data)
+    return _open_inspected(data, read_only, data_only, **kwargs)
+
+
+def _open_inspected(data: bytes, read_only: bool, data_only: bool, **kwargs):
+    from openpyxl import load_workbook as openpyxl_load
+
+    book = openpyxl_load(_io.BytesIO(data), read_only=read_only, data_only=data_only, **kwargs)
+    if read_only:
+        for sheet in book.worksheets:
+            if hasattr(sheet, "reset_dimensions"):
+                sheet.reset_dimensions()
+    return book
+
+
 def _sheet_rows(sheet) -> list[tuple]:
     return list(sheet.iter_rows(values_only=True))
 
@@ -239,12 +450,13 @@ def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] 
     Other sheets may hold instructions; a second sheet that also holds rows of data is refused, since
     reading only one of them would drop rows silently. Without ``columns`` the first sheet is read.
     """
-    from openpyxl import load_workbook  # imported here: only needed when a user drops an .xlsx
-
     data = read_raw_bytes(path, raw_dir)
+    infos = inspect_workbook(path, data)
     try:
-        values_book = load_workbook(_io.BytesIO(data), read_only=True, data_only=True)
-        formula_book = load_workbook(_io.BytesIO(data), read_only=True, data_only=False)
+        values_book = _open_inspected(data, read_only=True, data_only=True)
+        formula_book = _open_inspected(data, read_only=True, data_only=False)
+    except RawFileError:
+        raise
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise RawFileError(path, 1, f"the Excel file cannot be opened: {exc}") from None
     try:
@@ -286,6 +498,12 @@ def read_xlsx_table(path: Path, raw_dir: Path | None = None, columns: list[str] 
         header.pop()
     formula_rows = formulas.get(title, [])
     table = RawTable(path=path, header=header, sheet=title)
+    for info in infos:
+        if info.hidden and info.filled:
+            table.problems.append((0, "-", (
+                f"the sheet '{info.name}' is hidden and holds {info.filled} filled cell(s) (from {info.first_filled}): "
+                "whoever checked the workbook in a spreadsheet did not see them; unhide the sheet (right-click a "
+                "sheet tab → Unhide), check it, and save")))
     for index, record in enumerate(rows[1:], start=2):
         cells = list(record)[: len(header)]
         raw_formulas = list(formula_rows[index - 1]) if index - 1 < len(formula_rows) else []

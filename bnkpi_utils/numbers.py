@@ -18,6 +18,8 @@ EN = "en"
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _MINUS_SIGNS = ("\u2212", "\u2013")  # minus sign, en dash typed for a minus
 _GROUPED = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+# A space inside a number (also a non-breaking or narrow one) only groups thousands: 67 200, 1 234 567,5.
+_SPACE_GROUPED = re.compile(r"^\d{1,3}( \d{3})+(?![\d ])")
 
 # No figure of this suite comes near 10^15 (Việt Nam's GDP is about 10^10 million VND); a larger number is a
 # typing or export accident, and one that float() turns into infinity breaks every computation downstream.
@@ -94,6 +96,7 @@ def parse_number(value: object, notation: str | None = None) -> float:
     text = str(value).strip()
     if not text:
         raise NumberError("empty value")
+    _check_spaces(text)
     sign, body = _strip(text)
     if re.fullmatch(r"\d+", body):
         return _checked(float(sign + body), text)
@@ -114,6 +117,19 @@ def parse_number(value: object, notation: str | None = None) -> float:
         raise NumberError(f"not a number: {text!r} (more than one decimal mark)")
     normalised = body.replace(thousands_mark, "").replace(decimal_mark, ".")
     return _checked(float(sign + normalised), text)
+
+
+def _check_spaces(text: str) -> None:
+    """A space inside the digits is accepted only where it separates groups of three (``67 200``), as dots are;
+    ``6 5`` or ``6 72 00`` are errors, not 65 and 67 200."""
+    core = _SPACES.sub(" ", text.strip())
+    core = re.sub(r"^[+\-\u2212\u2013] ?", "", core)  # a sign, maybe followed by a space
+    core = re.sub(r" ?%$", "", core)
+    if " " not in core:
+        return
+    if not _SPACE_GROUPED.match(core) or " " in core[_SPACE_GROUPED.match(core).end():]:
+        raise NumberError(f"not a number: {_short(text)!r} (a space inside a number may only separate thousands, "
+                          "in groups of three digits: 67 200)")
 
 
 def _checked(number: float, text: str) -> float:

@@ -8,26 +8,36 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from . import data_round, provinces, semantic
-from .io import CellError, RawFileError, RawTable, read_table
+from .io import CellError, RawFileError, RawTable, WorkbookLimitError, inspect_workbook, read_raw_bytes, read_table
+from .safe_text import escape
 from .numbers import EN, VI, NumberError, majority_notation, notations, parse_number
 from .schema import MARKER_TAGS, TABLES, VINTAGE_RANK, DEFAULT_VINTAGE, Column, TableSpec
 
 
 @dataclass(frozen=True, order=True)
 class Problem:
+    """One problem at ``file:row:column``. Whatever it quotes from outside (a file name, a cell's text) prints as one
+    line: control characters, line breaks and bidirectional overrides are shown escaped (safe_text.escape) — in the
+    message from the start (it also reaches logs and feedback workbooks), in the file and column when printed (they
+    still name the real file and header)."""
+
     file: str
     row: int
     column: str
     message: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", escape(self.message))
+
     def __str__(self) -> str:
-        return f"{self.file}:{self.row}:{self.column}: {self.message}"
+        return f"{escape(self.file)}:{self.row}:{escape(self.column)}: {self.message}"
 
 
 @dataclass
@@ -36,6 +46,7 @@ class ValidationResult:
     problems: list[Problem] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # information, not problems (e.g. unfilled template rows)
+    today: dt.date | None = None  # the date that bounds what can have been measured or reported
 
     @property
     def ok(self) -> bool:
@@ -227,10 +238,15 @@ def read_and_type(path: Path, spec: TableSpec, is_supplement: bool, result: Vali
             except ValueError as exc:
                 problems.append(Problem(table.name, line, column.name, str(exc)))
                 ok = False
+        for column in semantic.VALUE_COLUMNS.get(spec.name, ()):
+            message = semantic.percent_sign_problem(row.get(column), row.get("unit"))
+            if ok and message:
+                problems.append(Problem(table.name, line, column, message))
+                ok = False
         if ok:
             records.append(record)
     if skipped_unfilled:
-        result.notes.append(f"{table.name}: {skipped_unfilled} template rows without value and source skipped")
+        result.notes.append(escape(f"{table.name}: {skipped_unfilled} template rows without value and source skipped"))
     return pd.DataFrame.from_records(records, columns=["_file", "_row"] + spec.column_names)
 
 
@@ -471,13 +487,82 @@ CHECKS = {
 }
 
 
+def report_workbooks(raw_dir: Path, result: ValidationResult) -> list[Path]:
+    """The files of ``RAW/reports/`` to read, every entry checked (messages in Vietnamese: they concern the
+    agencies' workbooks). The folder is walked without trusting links: a link leading out of the raw folder (the
+    workbook, its period folder or ``reports/`` itself), a pipe, a device, or a folder named like a workbook is
+    reported, never read and never skipped silently. A workbook of a period that has not begun, one that unpacks
+    beyond the limits of io.inspect_workbook (reported without reading it), or one with data on a hidden sheet is
+    reported. Regular files are returned for data_round to check their names and read them; Excel's lock files
+    (``~$…``) and hidden files (``.…``) are left aside, as the README says."""
+    raw_dir = Path(raw_dir)
+    raw_real = raw_dir.resolve()
+    root = raw_dir / "reports"
+    today = result.today or dt.date.today()
+    found: list[Path] = []
+    seen: set[Path] = set()
+
+    def refuse(path: Path, message: str) -> None:
+        result.problems.append(Problem(path.relative_to(raw_dir).as_posix(), 0, "-", message))
+
+    def visit(path: Path) -> None:
+        if path.is_symlink():
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                return refuse(path, "là liên kết (symbolic link) tới một tệp không tồn tại: chép tệp thật vào đây")
+            if not target.is_relative_to(raw_real):
+                return refuse(path, f"là liên kết (symbolic link) tới {target}, nằm ngoài thư mục dữ liệu gốc: "
+                                    "không đọc; chép tệp vào thư mục (dữ liệu gốc phải nằm trọn trong thư mục)")
+        try:
+            info = path.stat()
+        except OSError as exc:
+            return refuse(path, f"không đọc được: {exc.strerror or exc}")
+        if stat.S_ISDIR(info.st_mode):
+            if path.suffix.lower() == ".xlsx":
+                return refuse(path, "là một thư mục chứ không phải tệp Excel: lưu tệp báo cáo gửi lại vào đây")
+            real = path.resolve()
+            if real in seen:
+                return None
+            seen.add(real)
+            for child in sorted(path.iterdir()):
+                visit(child)
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return refuse(path, "không phải tệp thông thường (ống dẫn FIFO, thiết bị hoặc socket): không đọc")
+        if path.name.startswith(("~$", ".")):
+            return None
+        parts = path.relative_to(root).parts
+        if len(parts) == 2 and data_round.PERIOD.match(parts[0]):
+            late = semantic.period_problem(parts[0], today)
+            if late:
+                refuse(path, late)
+        if path.suffix.lower() == ".xlsx":
+            try:
+                sheets = inspect_workbook(path, read_raw_bytes(path, raw_dir))
+            except WorkbookLimitError as exc:
+                return refuse(path, exc.vi)
+            except RawFileError:
+                sheets = []  # not a workbook: data_round's reading says so
+            for sheet in sheets:
+                if sheet.hidden and sheet.filled:
+                    refuse(path, f"Trang «{sheet.name}» đang bị ẩn nhưng có {sheet.filled} ô có dữ liệu (từ ô "
+                                 f"{sheet.first_filled}): người kiểm tra tệp trong Excel không nhìn thấy các ô này. "
+                                 "Bỏ ẩn trang (nhấp phải vào tên trang → Unhide), kiểm tra rồi lưu lại")
+        found.append(path)
+
+    if root.exists() or root.is_symlink():
+        visit(root)
+    return found
+
+
 def validate_raw(raw_dir: Path, today: dt.date | None = None) -> ValidationResult:
     """Validate every raw file in ``raw_dir``; returns typed tables and the full list of problems.
 
     ``today`` (default: the current date) bounds the dates a value may carry (semantic.check_not_future).
     """
     raw_dir = Path(raw_dir)
-    result = ValidationResult()
+    result = ValidationResult(today=today or dt.date.today())
     if not raw_dir.is_dir():
         result.problems.append(Problem(str(raw_dir), 0, "-", "the raw-data folder does not exist"))
         return result
@@ -509,7 +594,7 @@ def validate_raw(raw_dir: Path, today: dt.date | None = None) -> ValidationResul
     data_round.validate_reports(raw_dir, result)
     located = {(p.file, p.row, p.column) for p in result.problems}
     for file, row, column, message in semantic.check(result.tables, result.files, {p.file for p in result.problems},
-                                                     today):
+                                                     result.today):
         if (file, row, column) not in located:  # a cell already reported is not reported twice
             result.problems.append(Problem(file, row, column, message))
             located.add((file, row, column))

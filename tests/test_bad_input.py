@@ -964,3 +964,420 @@ def test_run_on_input_that_used_to_crash_or_pass_exits_2_and_changes_nothing(kin
     assert "Traceback" not in run.stderr
     assert prefix in run.stderr
     assert snapshot(previous) == before
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Numbers, text and workbooks (the review of December 2026): more raw-file kinds for CORPUS, then WORKBOOK_CORPUS,
+# the same table for the workbooks agencies return in the data round (RAW/reports/YYYY-QN/*.xlsx), which are held
+# to the same semantic rules as the raw tables (bnkpi_utils/semantic.py) with messages in Vietnamese.
+
+def _zip_parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        return {name: book.read(name) for name in book.namelist()}
+
+
+def _write_parts(path: Path, parts: dict[str, bytes]) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+def _stale_dimension(path: Path, ref: str = "A1:I50") -> None:
+    """What many exporters write: a <dimension> that does not cover every row (openpyxl's read-only mode trusts it)."""
+    import re
+
+    parts = _zip_parts(path)
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = re.sub(rb"<dimension ref=\"[^\"]*\"\s*/>", f'<dimension ref="{ref}"/>'.encode(),
+                                               sheet)
+    assert parts["xl/worksheets/sheet1.xml"] != sheet
+    _write_parts(path, parts)
+
+
+def _stray_cell(path: Path, sheet_part: str = "xl/worksheets/sheet1.xml", ref: str = "XFD1048576") -> None:
+    """One cell far away from the table (typed by mistake), as a spreadsheet stores it."""
+    parts = _zip_parts(path)
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    parts[sheet_part] = parts[sheet_part].replace(
+        b"</sheetData>", f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'.encode())
+    _write_parts(path, parts)
+
+
+def bad_space_inside_growth_rate(raw):
+    index = _find(raw, "macro.csv", region="Bắc Ninh", year="2024", indicator="grdp_growth_pct")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='6 5')}:value"
+
+
+def bad_spaces_not_in_thousands(raw):
+    index = _find(raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='6 72 00')}:value"
+
+
+def bad_percent_in_billion_vnd_row(raw):
+    index = _find(raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current")
+    return f"macro.csv:{_edit(raw, 'macro.csv', index, value='35%')}:value"
+
+
+def bad_bidi_override_in_source(raw):
+    row = _edit(raw, "kpi_actuals.csv", 20, source="Báo cáo \u202e9 ốs")
+    return f"kpi_actuals.csv:{row}:source"
+
+
+def bad_pillar_missing_for_home_province(raw):
+    header, rows = read_rows(raw / "pii_scores.csv")
+    kept = [r for r in rows if not (r["edition"] == "2025" and r["province"] == "Bắc Ninh" and r["component"] == "P3")]
+    assert len(kept) == len(rows) - 1
+    write_rows(raw / "pii_scores.csv", header, kept)
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Bắc Ninh", component="PII")
+    return f"pii_scores.csv:{sheet_row(index)}:component"
+
+
+def bad_xlsx_stale_dimension_hides_a_bad_row(raw):
+    header, rows = read_rows(raw / "kpi_actuals.csv")
+
+    def edit(book, header):
+        book.active.cell(row=len(rows) + 1, column=header.index("region") + 1, value="Hà Nôi Nôi")
+    _kpi_to_xlsx(raw, edit=edit)
+    _stale_dimension(raw / "kpi_actuals.xlsx")
+    return f"kpi_actuals.xlsx:{len(rows) + 1}:region"
+
+
+def bad_xlsx_data_sheet_hidden(raw):
+    def edit(book, header):
+        notes = book.create_sheet("Hướng dẫn", 0)
+        notes.append(["Điền số liệu vào trang tính 'Sheet'."])
+        book["Sheet"].sheet_state = "hidden"
+        book.active = 0
+    _kpi_to_xlsx(raw, edit=edit)
+    return "kpi_actuals.xlsx:0:-"
+
+
+def bad_xlsx_stray_cell_far_away(raw):
+    _kpi_to_xlsx(raw)
+    _stray_cell(raw / "kpi_actuals.xlsx")
+    return "kpi_actuals.xlsx:0:-"
+
+
+def good_year_with_decimal_zero_and_full_width_score(raw):
+    _edit(raw, "kpi_actuals.csv", 30, year=_find_value(raw, "kpi_actuals.csv", 30, "year") + ".0")
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Bắc Ninh", component="PII")
+    _edit(raw, "pii_scores.csv", index, score="４８.７６")
+
+
+def _find_value(raw: Path, name: str, index: int, column: str) -> str:
+    return read_rows(raw / name)[1][index][column]
+
+
+def good_province_in_nfd_and_without_diacritics(raw):
+    import unicodedata
+
+    index = _find(raw, "pii_scores.csv", edition="2025", province="Bắc Ninh", component="PII")
+    _edit(raw, "pii_scores.csv", index, province=unicodedata.normalize("NFD", "Bắc Ninh") + " \t\u00a0")
+    _edit(raw, "kpi_actuals.csv", 30, region="Bac Ninh")
+
+
+def bad_no_growth_target(raw):
+    header, rows = read_rows(raw / "targets.csv")
+    write_rows(raw / "targets.csv", header, [r for r in rows if r["indicator"] != "grdp_growth_pct"])
+    return "targets.csv:0:indicator"
+
+
+INPUT_CORPUS = [
+    ("space_inside_growth_rate", bad_space_inside_growth_rate, 2, "groups of three digits"),
+    ("spaces_not_in_thousands", bad_spaces_not_in_thousands, 2, "groups of three digits"),
+    ("percent_in_billion_vnd_row", bad_percent_in_billion_vnd_row, 2, "percent sign"),
+    ("bidi_override_in_source", bad_bidi_override_in_source, 2, "U+202E"),
+    ("pillar_missing_for_home_province", bad_pillar_missing_for_home_province, 2, "P3 (Infrastructure)"),
+    ("xlsx_stale_dimension_hides_a_bad_row", bad_xlsx_stale_dimension_hides_a_bad_row, 2, "unknown province"),
+    ("no_growth_target", bad_no_growth_target, 2, "notebook 03"),
+    ("xlsx_data_sheet_hidden", bad_xlsx_data_sheet_hidden, 2, "is hidden"),
+    ("xlsx_stray_cell_far_away", bad_xlsx_stray_cell_far_away, 2, "XFD1048576"),
+    ("year_with_decimal_zero_and_full_width_score", good_year_with_decimal_zero_and_full_width_score, 0, None),
+    ("province_in_nfd_and_without_diacritics", good_province_in_nfd_and_without_diacritics, 0, None),
+    ("space_thousands_in_vietnamese_notation", lambda raw: _edit(raw, "macro.csv", _find(
+        raw, "macro.csv", region="Bắc Giang", year="2017", indicator="grdp_current"), value="67 200 000"), 0, None),
+]
+
+
+@pytest.mark.parametrize("kind, plant, exit_code, words", INPUT_CORPUS, ids=[c[0] for c in INPUT_CORPUS])
+def test_input_corpus(kind, plant, exit_code, words, raw_copy, capsys):
+    """More raw-file kinds, checked exactly like CORPUS."""
+    test_corpus(kind, plant, exit_code, words, raw_copy, capsys)
+
+
+def test_run_with_a_pillar_missing_stops_before_any_notebook(raw_copy, good_run, tmp_path):
+    """A pillar of the latest edition missing used to pass validation and end the run in notebook 02 (KeyError: 'P1')."""
+    prefix = bad_pillar_missing_for_home_province(raw_copy)
+    previous = tmp_path / "previous"
+    before = copy_previous(good_run, previous)
+    run = run_bnkpi("run", "--raw-dir", str(raw_copy), "--output-dir", str(previous / "outputs"),
+                    "--processed-dir", str(previous / "processed"))
+    assert run.returncode == 2, run.stderr
+    assert prefix in run.stderr and "Traceback" not in run.stderr
+    assert snapshot(previous) == before
+
+
+def test_a_stale_dimension_drops_no_row(raw_copy):
+    """107 rows under a sheet that declares A1:I50: all 107 are read (openpyxl's read-only mode read 49)."""
+    from bnkpi_utils.validate import validate_raw
+
+    _, rows = read_rows(raw_copy / "kpi_actuals.csv")
+    _kpi_to_xlsx(raw_copy)
+    _stale_dimension(raw_copy / "kpi_actuals.xlsx")
+    result = validate_raw(raw_copy)
+    assert result.ok, result.problems[:3]
+    kpi = result.tables["kpi_actuals"]
+    assert (kpi["_file"] == "kpi_actuals.xlsx").sum() == len(rows) == 107
+
+
+def _bomb(path: Path, rows: int) -> None:
+    """A workbook whose one sheet unpacks to ``rows`` rows of repeated XML: a few hundred KB packed."""
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["indicator", "region", "year", "value", "unit", "kind", "source"])
+    book.save(path)
+    parts = _zip_parts(path)
+    head, tail = parts["xl/worksheets/sheet1.xml"].split(b"</sheetData>")
+    head = head.split(b"<sheetData>")[0] + b"<sheetData>"
+    row = b'<row><c t="inlineStr"><is><t>st_works_accepted_per_year</t></is></c><c><v>2020</v></c></row>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as out:
+        for name, data in parts.items():
+            if name != "xl/worksheets/sheet1.xml":
+                out.writestr(name, data)
+        with out.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(head)
+            block = row * 10_000
+            for _ in range(rows // 10_000):
+                sheet.write(block)
+            sheet.write(b"</sheetData>" + tail)
+
+
+@pytest.mark.parametrize("rows, words", [(2_000_000, "unpacks to"), (1_000_000, "at most 100,000 rows")],
+                         ids=["beyond_the_unpacked_size", "beyond_the_rows"])
+def test_a_zip_bomb_is_refused_in_seconds(rows, words, raw_copy, capsys):
+    import time
+
+    path = raw_copy / "kpi_actuals_bomb.xlsx"
+    _bomb(path, rows)
+    assert path.stat().st_size < 2_000_000
+    started = time.monotonic()
+    code, lines, err = validate_in_process(raw_copy, capsys)
+    assert time.monotonic() - started < 20
+    assert code == 2 and "Traceback" not in err
+    assert [line for line in lines if line.startswith("kpi_actuals_bomb.xlsx:0:-:") and words in line], lines
+
+
+def test_a_stray_cell_costs_no_more_than_the_cells_that_exist(raw_copy, capsys):
+    """Refused from a streaming count of the cells, before parsing: about as fast as the file without it."""
+    import time
+
+    from bnkpi_utils.validate import validate_raw
+
+    _kpi_to_xlsx(raw_copy)
+    started = time.monotonic()
+    assert validate_raw(raw_copy).ok
+    plain = time.monotonic() - started
+    _stray_cell(raw_copy / "kpi_actuals.xlsx")
+    started = time.monotonic()
+    result = validate_raw(raw_copy)
+    assert time.monotonic() - started < plain + 5
+    assert [str(p) for p in result.problems] == [
+        "kpi_actuals.xlsx:0:-: the sheet 'Sheet' has a cell at XFD1048576: a sheet may have at most 100,000 rows. "
+        "Delete the rows and columns beyond the table (or the stray cell) and save the file again; nothing of it "
+        "was read"]
+
+
+# ---- returned workbooks
+
+REPORT_PERIOD = "2026-Q4"
+FUTURE_YEAR = _dt.date.today().year + 1  # still within the years a workbook accepts (up to 2030)
+
+
+def _report(raw: Path, rows: list[dict], name: str = "so-khcn.xlsx", period: str = REPORT_PERIOD, edit=None,
+            folder: Path | None = None) -> Path:
+    """A returned workbook as the department's request writes it (keys in row 1, labels in row 2, data from row 3),
+    filled with ``rows``; saved in RAW/reports/PERIOD/ (or ``folder``)."""
+    import openpyxl
+
+    from bnkpi_utils import data_round
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = data_round.SHEET
+    sheet.append(list(data_round.COLUMNS))
+    sheet.append(list(data_round.LABELS_VI))
+    for row in rows:
+        sheet.append([row.get(c) for c in data_round.COLUMNS])
+    guide = book.create_sheet(data_round.GUIDE_SHEET)
+    guide.append(["Cơ quan báo cáo", "Sở KH&CN"])
+    guide.append(["Kỳ báo cáo", period])
+    if edit:
+        edit(book)
+    target = (folder or raw / "reports" / period) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def _works(**changes) -> dict:
+    """A filled row of KH20-01 (scientific works accepted in a year, a count)."""
+    return {**dict(target_id="KH20-01", indicator="st_works_accepted_per_year", name_vi="Công trình được nghiệm thu",
+                   region="Bắc Ninh", year=2025, value=45, unit="Công trình", kind="actual",
+                   source="Báo cáo số 9/BC-SKHCN ngày 05/12/2026"), **changes}
+
+
+def _where(period: str = REPORT_PERIOD, name: str = "so-khcn.xlsx") -> str:
+    return f"reports/{period}/{name}"
+
+
+def bad_report_actual_for_a_later_year(raw):
+    _report(raw, [_works(), _works(year=FUTURE_YEAR, value=60)])
+    return f"{_where()}:4:year"
+
+
+def bad_report_count_1e308(raw):
+    _report(raw, [_works(value=1e308)])
+    return f"{_where()}:3:value"
+
+
+def bad_report_infinite_count(raw):
+    path = _report(raw, [_works(value=123456.5)])
+    parts = _zip_parts(path)
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(b"<v>123456.5</v>", b"<v>1E+309</v>")
+    _write_parts(path, parts)
+    return f"{_where()}:3:value"
+
+
+def bad_report_rank_50_of_34(raw):
+    _report(raw, [dict(target_id="KH20-11", indicator="pii_rank", name_vi="Xếp hạng PII", region="Bắc Ninh",
+                       year=2025, value=50, unit="Thứ bậc", kind="actual", source="Quyết định 2163/QĐ-BKHCN")])
+    return f"{_where()}:3:value"
+
+
+def bad_report_period_in_the_future(raw):
+    _report(raw, [_works()], period="2099-Q4")
+    return f"{_where('2099-Q4')}:0:-"
+
+
+def bad_report_fifo(raw):
+    (raw / "reports" / REPORT_PERIOD).mkdir(parents=True)
+    os.mkfifo(raw / "reports" / REPORT_PERIOD / "so-khcn.xlsx")
+    return f"{_where()}:0:-"
+
+
+def bad_report_folder_named_like_a_workbook(raw):
+    (raw / "reports" / REPORT_PERIOD / "x.xlsx").mkdir(parents=True)
+    return f"{_where(name='x.xlsx')}:0:-"
+
+
+def bad_report_link_to_a_workbook_outside(raw):
+    outside = _report(raw, [_works()], folder=raw.parent / "outside")
+    (raw / "reports" / REPORT_PERIOD).mkdir(parents=True)
+    (raw / "reports" / REPORT_PERIOD / "so-khcn.xlsx").symlink_to(outside)
+    return f"{_where()}:0:-"
+
+
+def bad_report_period_folder_linked_outside(raw):
+    outside = _report(raw, [_works()], folder=raw.parent / "outside")
+    (raw / "reports").mkdir()
+    (raw / "reports" / REPORT_PERIOD).symlink_to(outside.parent)
+    return f"reports/{REPORT_PERIOD}:0:-"
+
+
+def bad_reports_folder_linked_outside(raw):
+    _report(raw, [_works()], folder=raw.parent / "outside" / REPORT_PERIOD)
+    (raw / "reports").symlink_to(raw.parent / "outside")
+    return "reports:0:-"
+
+
+def bad_report_data_on_a_hidden_sheet(raw):
+    def edit(book):
+        book.active = 1
+        book.worksheets[0].sheet_state = "hidden"
+    _report(raw, [_works()], edit=edit)
+    return f"{_where()}:0:-"
+
+
+def bad_report_bidi_override_in_source(raw):
+    _report(raw, [_works(source="Báo cáo \u202e9 ốs")])
+    return f"{_where()}:3:source"
+
+
+def bad_report_row_below_a_stale_dimension(raw):
+    path = _report(raw, [_works(year=2021), _works(year=2022), _works(year=2023, kind="guess")])
+    _stale_dimension(path, "A1:J4")
+    return f"{_where()}:5:kind"
+
+
+def bad_report_stray_cell_far_away(raw):
+    path = _report(raw, [_works()])
+    _stray_cell(path)
+    return f"{_where()}:0:-"
+
+
+def good_report(raw):
+    _report(raw, [_works()])
+
+
+def good_report_and_excel_lock_file(raw):
+    _report(raw, [_works()])
+    (raw / "reports" / REPORT_PERIOD / "~$so-khcn.xlsx").write_bytes(b"\x0bSo KHCN" + b" " * 150)
+
+
+WORKBOOK_CORPUS = [
+    ("report_actual_for_a_later_year", bad_report_actual_for_a_later_year, 2, "sau hôm nay"),
+    ("report_count_1e308", bad_report_count_1e308, 2, "con số dùng được"),
+    ("report_infinite_count", bad_report_infinite_count, 2, "con số dùng được"),
+    ("report_rank_50_of_34", bad_report_rank_50_of_34, 2, "34 tỉnh"),
+    ("report_period_in_the_future", bad_report_period_in_the_future, 2, "chưa bắt đầu"),
+    ("report_folder_named_like_a_workbook", bad_report_folder_named_like_a_workbook, 2, "là một thư mục"),
+    ("report_link_to_a_workbook_outside", bad_report_link_to_a_workbook_outside, 2, "ngoài thư mục dữ liệu gốc"),
+    ("report_period_folder_linked_outside", bad_report_period_folder_linked_outside, 2, "ngoài thư mục dữ liệu gốc"),
+    ("reports_folder_linked_outside", bad_reports_folder_linked_outside, 2, "ngoài thư mục dữ liệu gốc"),
+    ("report_data_on_a_hidden_sheet", bad_report_data_on_a_hidden_sheet, 2, "đang bị ẩn"),
+    ("report_bidi_override_in_source", bad_report_bidi_override_in_source, 2, "U+202E"),
+    ("report_row_below_a_stale_dimension", bad_report_row_below_a_stale_dimension, 2, "guess"),
+    ("report_stray_cell_far_away", bad_report_stray_cell_far_away, 2, "XFD1048576"),
+    ("report", good_report, 0, None),
+    ("report_and_excel_lock_file", good_report_and_excel_lock_file, 0, None),
+]
+
+
+@pytest.mark.parametrize("kind, plant, exit_code, words", WORKBOOK_CORPUS, ids=[c[0] for c in WORKBOOK_CORPUS])
+def test_workbook_corpus(kind, plant, exit_code, words, raw_copy, capsys):
+    test_corpus(kind, plant, exit_code, words, raw_copy, capsys)
+
+
+def test_a_pipe_among_the_returned_workbooks_is_reported_without_reading(raw_copy):
+    """A real CLI call with a time limit: whatever reads the returned workbooks (validation, the annotated copies
+    `bnkpi validate` writes) must never open a FIFO, which blocks until a writer comes."""
+    expected = bad_report_fifo(raw_copy)
+    result = subprocess.run([sys.executable, "-m", "bnkpi_utils.cli", "validate", "--raw-dir", str(raw_copy)],
+                            capture_output=True, text=True, timeout=60, cwd=raw_copy.parent)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stdout.splitlines() if line.startswith(expected)] == [
+        f"{expected}: không phải tệp thông thường (ống dẫn FIFO, thiết bị hoặc socket): không đọc"]
+
+
+@pytest.mark.parametrize("name", ["x\nmacro.csv:1:-: ok.xlsx", "\x1b[2J\x1b]0;pwned\x07so-khcn.xlsx",
+                                  "b\u00e1o-c\u00e1o-\u202eslx.xlsx"], ids=["line_break", "escape_sequences", "bidi"])
+def test_a_file_name_from_outside_prints_as_one_escaped_line(name, raw_copy, capsys):
+    """The name of a returned workbook (an e-mail attachment's) cannot forge a line or drive the terminal."""
+    from bnkpi_utils.safe_text import escape
+
+    _report(raw_copy, [_works(kind="guess")], name=name)
+    code, lines, err = validate_in_process(raw_copy, capsys)
+    assert code == 2
+    assert lines == [line for line in lines if line.startswith(f"reports/{REPORT_PERIOD}/{escape(name)}:3:kind: ")]
+    assert len(lines) == 1
+    assert not any(c in "\n".join(lines) + err for c in "\x1b\x07\u202e")
+    assert "\\x1b" in escape(name) or "\\n" in escape(name) or "U+202E" in escape(name)
+

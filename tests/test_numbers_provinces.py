@@ -112,3 +112,28 @@ def test_a_name_of_the_34_unit_map_before_the_merger_suggests_the_unit_of_that_y
     assert year_unit_problem("Huế", 2025) is None
     assert year_unit_problem("Thừa Thiên Huế", 2023) is None
     assert year_unit_problem("Bắc Ninh", 2023) is None  # a name on both maps: its year tells the unit
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("67 200", 67_200), ("1 234 567,5", 1_234_567.5), ("-3 500", -3500), ("67\u00a0200", 67_200),
+    ("1\u202f260", 1260), ("- 3,5", -3.5), ("53 %", 53),
+])
+def test_a_space_separating_thousands_is_accepted(text, expected):
+    assert parse_number(text, VI) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["6 5", "6 72 00", "1 2345", "12 345 6", "3,14 159", "1 23"])
+def test_a_space_anywhere_else_inside_a_number_is_an_error(text):
+    """Read as 65 and 67 200 before; groups of three only, like a thousands dot."""
+    with pytest.raises(NumberError, match="groups of three digits"):
+        parse_number(text, VI)
+
+
+def test_text_from_outside_is_escaped_to_one_line():
+    from bnkpi_utils.safe_text import escape
+
+    assert escape("x\nmacro.csv:1:-: ok.xlsx") == "x\\nmacro.csv:1:-: ok.xlsx"
+    assert escape("\x1b[2J\x1b]0;pwned\x07a.xlsx") == "\\x1b[2J\\x1b]0;pwned\\x07a.xlsx"
+    assert escape("Báo cáo \u202e9") == "Báo cáo U+202E9"
+    assert escape("Bắc Ninh 67\u00a0200\ttab") == "Bắc Ninh 67\u00a0200\\ttab"
+    assert escape("a\udcffb") == "a\\xffb"  # a file name byte that is not UTF-8
