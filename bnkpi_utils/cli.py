@@ -24,6 +24,7 @@ from . import params
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
 from .validate import validate_raw
+from .safe_text import escape
 
 EXIT_SEND_FAILED = 4
 EXIT_INTERRUPTED = 130
@@ -194,7 +195,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(problem)
     try:
         for path in data_round.write_feedback(args.raw_dir, result.problems, args.output_dir):
-            print(f"bản có đánh dấu lỗi để gửi lại cơ quan (annotated copy): {path}", file=sys.stderr)
+            print(f"bản có đánh dấu lỗi để gửi lại cơ quan (annotated copy): {escape(str(path))}", file=sys.stderr)
     except OSError as exc:  # the problems are printed anyway; the copies are a convenience
         print(f"bnkpi validate: cannot write the feedback copies in {args.output_dir}: {exc.strerror or exc}",
               file=sys.stderr)

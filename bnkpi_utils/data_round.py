@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import provinces
 from .numbers import NumberError, format_vi, parse_number
+from .safe_text import escape
 
 SHEET = "Số liệu"
 GUIDE_SHEET = "Hướng dẫn"
@@ -873,7 +874,7 @@ def write_feedback(raw_dir: Path, problems: list, output_dir: Path) -> list[Path
     """For each returned workbook with problems, an annotated copy ``OUTPUT/feedback/YYYY-QN/<file>.xlsx``: each
     problem cell highlighted with a comment, and a sheet «Lỗi cần sửa» listing them. The department can send it
     back unchanged. The returned file itself is only read."""
-    from openpyxl import load_workbook
+    from .io import load_workbook  # within io's size limits; never opens a FIFO
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -910,7 +911,7 @@ def write_feedback(raw_dir: Path, problems: list, output_dir: Path) -> list[Path
         if FEEDBACK_SHEET in book.sheetnames:
             del book[FEEDBACK_SHEET]
         errors = book.create_sheet(FEEDBACK_SHEET, 0)
-        errors.append([f"Tệp {Path(name).name}: {len(listed)} lỗi cần sửa. Sửa các ô tô màu đỏ ở trang «{SHEET}» "
+        errors.append([f"Tệp {escape(Path(name).name)}: {len(listed)} lỗi cần sửa. Sửa các ô tô màu đỏ ở trang «{SHEET}» "
                        "(di chuột vào ô để xem ghi chú), rồi gửi lại tệp cho Sở KH&CN."])
         errors.append(["Ô", "Dòng", "Nội dung cần sửa", "Ô đang ghi"])
         for row in listed:
