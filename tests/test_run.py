@@ -136,6 +136,9 @@ if os.environ.get("PROBE_BYTES"):
     (out / "big.bin").write_bytes(b"0" * int(os.environ["PROBE_BYTES"]))
 if os.environ.get("PROBE_FLAG"):
     pathlib.Path(os.environ["PROBE_FLAG"]).write_text(str(os.getpid()))
+if os.environ.get("PROBE_EDIT"):  # someone edits a raw file while the run reads it
+    edited = pathlib.Path(os.environ["PROBE_EDIT"])
+    edited.write_bytes(edited.read_bytes().replace(b",100,", b",90,", 1) + b" ")
 time.sleep(float(os.environ.get("PROBE_SLEEP", "0")))'''
 
 
@@ -479,3 +482,27 @@ def test_sigkill_at_any_moment_leaves_no_process_of_the_run_and_no_later_write(t
         for pid in started | set(live_processes_of(run_id) if run_id else ()):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_raw_file_edited_during_the_run_fails_it_and_nothing_is_published(tmp_path, probe_notebooks, raw_copy):
+    """The review edited kpi_actuals.csv (100 -> 90) while notebook 01 ran: exit 0, the processed table had 90 and
+    the manifest the checksum of the old file. Now the run fails in one paragraph and the last good run stays."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    args = BNKPI + ["run", "--raw-dir", str(raw_copy), "--notebook-dir", str(probe_notebooks), "--output-dir",
+                    str(folder / "out"), "--processed-dir", str(folder / "proc")]
+    env = {k: v for k, v in os.environ.items() if k != "BNKPI_SMTP_PASSWORD"}
+    good = subprocess.run(args, cwd=ROOT, env={**env, "PROBE_VALUE": "good"}, capture_output=True, text=True,
+                          timeout=300)
+    assert (good.returncode, good.stderr) == (0, "")
+    manifest = json.loads((folder / "out" / "manifest.json").read_text())
+    assert manifest["raw_inputs"]["kpi_actuals.csv"] == hashlib.sha256(
+        (raw_copy / "kpi_actuals.csv").read_bytes()).hexdigest()
+    first = published(folder)
+    edited = subprocess.run(args, cwd=ROOT, env={**env, "PROBE_VALUE": "edited", "PROBE_EDIT": str(
+        raw_copy / "kpi_actuals.csv")}, capture_output=True, text=True, timeout=300)
+    assert edited.returncode == 1, edited.stderr
+    assert "The raw data changed while the run" in edited.stderr and "kpi_actuals.csv" in edited.stderr
+    assert "nothing was published" in edited.stderr and len(edited.stderr.strip().splitlines()) == 1
+    assert published(folder) == first and probe_value(folder) == "good"
+    assert not [p for p in (folder / ".out.runs").iterdir() if p.name.startswith(".")]
