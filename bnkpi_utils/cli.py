@@ -21,6 +21,7 @@ from importlib import metadata
 from . import config
 from . import mail
 from . import params
+from . import publish
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
 from .validate import validate_raw
@@ -197,6 +198,11 @@ def cmd_request(args: argparse.Namespace) -> int:
     except data_round.RoundError as exc:
         print(f"bnkpi request: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # never into a run folder, which a later run deletes
+        base, note = publish.request_base(args.output_dir)
+    except ValueError as exc:
+        print(f"bnkpi request: {exc}. Nothing was written.", file=sys.stderr)
+        return EXIT_USAGE
     validated = validate_raw(args.raw_dir)
     if validated.problems:
         for problem in validated.problems:
@@ -206,7 +212,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         return EXIT_INVALID_DATA
     tables = clean.clean_all(validated).tables
     try:
-        paths = data_round.write_requests(tables["targets"], tables["kpi_actuals"], args.period, args.output_dir,
+        paths = data_round.write_requests(tables["targets"], tables["kpi_actuals"], args.period, base,
                                           agency=args.agency)
     except data_round.RoundError as exc:
         print(f"bnkpi request: {exc}", file=sys.stderr)
@@ -214,6 +220,8 @@ def cmd_request(args: argparse.Namespace) -> int:
     except OSError as exc:  # an output folder that cannot be written
         print(f"bnkpi request: cannot write the workbooks in {args.output_dir}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
+    if note:
+        print(f"bnkpi request: {note}", file=sys.stderr)
     for path in paths:
         print(path)
     return EXIT_OK

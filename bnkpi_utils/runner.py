@@ -444,8 +444,8 @@ class _Run:
         for folder in (processed, output):  # _recover() finishes this pair if a kill falls between the two
             migrated = publish.switch_link(folder, run_id)
             if migrated:
-                self.say(f"{folder.path} (a folder of an earlier version) was kept as {folder.runs / migrated}",
-                         log_only=True)
+                self.say(f"{folder.path} (a folder of an earlier version) was kept as {folder.runs / migrated}; "
+                         "bnkpi never deletes it: remove it yourself when it is no longer needed")
             if folder is processed:
                 _pause_for_tests("between-switches")
         for folder in (output, processed):
