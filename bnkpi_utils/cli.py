@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -151,24 +152,44 @@ def _checked_smtp_settings(args: argparse.Namespace, warn: bool = True) -> mail.
 
 def _send_briefs(args: argparse.Namespace, output_dir: Path, password: str | None, dry_run: bool = False,
                  warn: bool = True) -> int:
+    """Send each brief; one paragraph says what the server accepted, refused, or may have received.
+    SIGTERM and SIGINT end it like `bnkpi run` (143, 130), saying how far each brief had gone."""
+    from .processes import Interrupted, Signals
+
     langs = ["vi", "en"] if args.lang == "all" else [args.lang]
+    done: list[str] = []  # what the server accepted before a later brief failed
     try:
-        settings = _checked_smtp_settings(args, warn)
-        deadline = mail.deadline_for(settings)
-        for lang in langs:
-            message = mail.address(mail.load_brief(output_dir, lang), settings)
-            if dry_run:
-                print(mail.describe(message, settings))
-                continue
-            recipients = mail.send(message, settings, password, deadline)
-            if sys.stdout.isatty():
-                print(f"sent brief_{lang} to {', '.join(recipients)}")
+        with Signals():
+            settings = _checked_smtp_settings(args, warn)
+            deadline = mail.deadline_for(settings)
+            for lang in langs:
+                message = mail.address(mail.load_brief(output_dir, lang), settings)
+                if dry_run:
+                    print(mail.describe(message, settings))
+                    continue
+                try:
+                    recipients = mail.send(message, settings, password, deadline)
+                except mail.SendError as exc:
+                    raise type(exc)(*((exc.signum,) if isinstance(exc, mail.SendInterrupted) else ()),
+                                    f"brief_{lang}: {exc}") from None
+                done.append(f"brief_{lang} was accepted by the server for {', '.join(recipients)}")
+                if sys.stdout.isatty():
+                    print(f"sent brief_{lang} to {', '.join(recipients)}")
+    except mail.SendInterrupted as exc:
+        print(f"bnkpi send: stopped by {signal.Signals(exc.signum).name}: {'; '.join([*done, str(exc)])}.",
+              file=sys.stderr)
+        return 128 + exc.signum
     except mail.MailUsageError as exc:
-        print(f"bnkpi send: {exc}", file=sys.stderr)
+        print(f"bnkpi send: {'; '.join([*done, str(exc)])}", file=sys.stderr)
         return EXIT_USAGE
     except mail.SendError as exc:
-        print(f"bnkpi send: {exc}", file=sys.stderr)
+        print(f"bnkpi send: {'; '.join([*done, str(exc)])}", file=sys.stderr)
         return EXIT_FAILED if "no brief at" in str(exc) else EXIT_SEND_FAILED
+    except (Interrupted, KeyboardInterrupt) as exc:  # between two briefs, outside the SMTP exchange
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"bnkpi send: stopped by {signal.Signals(signum).name}: "
+              f"{'; '.join([*done, 'no brief was being sent: nothing more was sent'])}.", file=sys.stderr)
+        return 128 + signum
     return EXIT_OK
 
 
