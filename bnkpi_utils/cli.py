@@ -295,14 +295,15 @@ def _safe_streams() -> None:
             pass
 
 
-def _crash_report(exc: BaseException, argv: list[str] | None) -> str:
-    """Write the traceback to a log file for whoever diagnoses it; returns the sentence naming the file."""
+def _crash_report(exc: BaseException, argv: list[str] | None, secrets: list[str] | None = None) -> str:
+    """Write the traceback to a log file for whoever diagnoses it (any form of a secret in ``secrets``
+    removed); returns the sentence naming the file."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     try:
         fd, name = tempfile.mkstemp(prefix=f"bnkpi-error-{stamp}-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as log:
             log.write(f"bnkpi {' '.join(sys.argv[1:] if argv is None else argv)}\n")
-            log.write("".join(traceback.format_exception(exc)))
+            log.write(mail.redact("".join(traceback.format_exception(exc)), secrets or []))
         return f"The details are in {name}."
     except OSError:
         return "The details could not be written to a log file."
@@ -336,9 +337,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the top-level handler: anything unforeseen, said in one paragraph
-        detail = str(exc).strip().splitlines()
+        secrets = mail.secret_forms(getattr(args, "user", None), password)
+        # an encoding error quotes the characters it met, which may be a secret's: its text only goes to the log
+        detail = [] if isinstance(exc, UnicodeError) else mail.redact(str(exc), secrets).strip().splitlines()
         print(f"bnkpi {args.command}: stopped by an unexpected error ({type(exc).__name__}"
-              f"{': ' + detail[0] if detail else ''}). {_crash_report(exc, argv)}", file=sys.stderr)
+              f"{': ' + detail[0] if detail else ''}). {_crash_report(exc, argv, secrets)}", file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -14,6 +14,7 @@ import threading
 import time
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -501,3 +502,27 @@ def test_sigterm_and_sigint_during_the_send_say_how_far_the_brief_went(brief_dir
         assert words in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 2  # the --insecure-plain-auth warning, then the paragraph
         assert_clean(err.strip().splitlines()[1])
+
+
+def test_an_unexpected_error_never_shows_the_password(capsys, monkeypatch, brief_dir, data_server):
+    """The top-level handler prints the error's first line and writes its traceback to a log file: neither may
+    carry the password, and an encoding error (which quotes the characters it met) shows only its name."""
+    server = data_server()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"the library said {SMTP_PASSWORD!s} somewhere")
+
+    monkeypatch.setattr(mail, "send", broken)
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port)
+    assert code == 1 and "RuntimeError: the library said *** somewhere" in err
+    log = Path(re.search(r"The details are in (\S+)\.$", err.strip()).group(1))
+    assert SMTP_PASSWORD not in log.read_text() and "***" in log.read_text()
+    log.unlink()
+
+    def unencodable(*args, **kwargs):
+        "s3cret-\udcff".encode("utf-8")
+
+    monkeypatch.setattr(mail, "send", unencodable)
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, password="s3cret-\udcff")
+    assert code == 1 and "(UnicodeEncodeError)" in err and "position" not in err and "udcff" not in err
+    Path(re.search(r"The details are in (\S+)\.$", err.strip()).group(1)).unlink()
