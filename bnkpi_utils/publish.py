@@ -77,7 +77,8 @@ class RunFolder:
         """Run ids of complete runs, oldest first (run ids start with their UTC time)."""
         if not self.runs.is_dir():
             return []
-        return sorted(p.name for p in self.runs.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p.name for p in self.runs.iterdir() if p.is_dir() and not p.name.startswith(".") and (
+            created_by_a_run(p.name) or p.name.endswith(LEGACY_SUFFIX)))  # not a folder a user put there
 
     def ours(self) -> bool:
         """``path`` is a link bnkpi made (into ``.NAME.runs/``), even if its run has gone."""

@@ -121,8 +121,10 @@ def test_a_migrated_folder_is_never_pruned(tmp_path):
     (folder.runs / "00000000T000000Z-migrated").mkdir()
     (folder.runs / "my copy").mkdir()
     run_and_prune(folder, "20260801T000000Z-0000aa")
-    assert {"00000000T000000Z-migrated", "my copy", "20251001T060000Z-abc123-migrated"} <= set(
-        folder.complete_runs())
+    assert {"00000000T000000Z-migrated", "20251001T060000Z-abc123-migrated"} <= set(folder.complete_runs())
+    assert (folder.runs / "my copy").is_dir() and "my copy" not in folder.complete_runs()
+    folder.path.unlink()  # the link lost: restored to the newest run, not to a folder a user put there
+    assert publish.restore_link(folder) == "20260801T000000Z-0000aa"
 
 
 def test_request_workbooks_never_go_into_a_run_folder(tmp_path, capsys):
