@@ -466,15 +466,16 @@ def test_sigkill_at_any_moment_leaves_no_process_of_the_run_and_no_later_write(t
         assert runner.poll() is None, (tmp_path / "stderr.txt").read_text()
         run_id = next(runs.glob(".run-*.json")).name[len(".run-"):-len(".json")]
         started = set(children_of(runner.pid)) | set(live_processes_of(run_id))  # workers, tracker, kernels
-        before = files_under(folder)
         runner.kill()
         killed_at = time.monotonic()
         runner.wait()
+        notebooks_started, written = sorted(p.name for p in flags.iterdir()), files_under(folder)
         wait_until(lambda: not live_processes_of(run_id) and not [p for p in started if alive(p)], 5,
                    f"the end of every process of run {run_id} ({sorted(started)})")
-        # a paused worker start would have woken by now: nothing of the dead run wrote after the kill
+        # a paused worker start would have woken by now: nothing of the dead run started a notebook or wrote
         time.sleep(max(0.0, killed_at + 2.0 - time.monotonic()))
-        assert files_under(folder) <= before, files_under(folder) - before
+        assert sorted(p.name for p in flags.iterdir()) == notebooks_started
+        assert files_under(folder) <= written, files_under(folder) - written
         assert not os.path.lexists(folder / "out")  # never published
     finally:  # a failure here must not leave orphans running on the machine
         runner.kill()
