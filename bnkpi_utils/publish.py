@@ -286,14 +286,18 @@ def request_base(output_dir: Path | str) -> tuple[Path, str | None]:
     """The folder under which `bnkpi request` writes ``requests/PERIOD/``, and a note when it is not ``output_dir``.
 
     A run folder is deleted by a later run's pruning, so the workbooks of a data round never go into one: given
-    the link of `bnkpi run` (``outputs``), they go beside it (``requests/`` next to ``outputs``); a folder inside
-    the link or the runs folder is refused (ValueError).
+    the link of `bnkpi run` (``outputs``), or the default output folder before the first run, they go beside it
+    (``requests/`` next to ``outputs``); a folder inside the link or the runs folder is refused (ValueError).
     """
+    from . import config
+
     target = logical_path(output_dir)
     folder = RunFolder(target)
-    if folder.ours() or (not os.path.lexists(target) and folder.runs.is_dir()):
-        return target.parent, (f"{target} shows the last run of `bnkpi run`, replaced at every run: the workbooks "
-                               f"are written beside it, in {target.parent / 'requests'}")
+    # the link, or where `bnkpi run` will put it (a real folder there would make the first run refuse it)
+    if folder.ours() or (not os.path.lexists(target) and (
+            folder.runs.is_dir() or target == logical_path(config.OUTPUT_DIR))):
+        return target.parent, (f"{target} is where `bnkpi run` shows its last run, replaced at every run: the "
+                               f"workbooks are written beside it, in {target.parent / 'requests'}")
     real = Path(os.path.realpath(target))
     runs = next((p for p in (real, *real.parents) if p.name.startswith(".") and p.name.endswith(".runs")), None)
     if runs is not None:

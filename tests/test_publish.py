@@ -152,3 +152,14 @@ def test_request_workbooks_never_go_into_a_run_folder(tmp_path, capsys):
     assert not list(folder.runs.rglob("*.xlsx"))
     # a folder of the user's own: OUTPUT/requests/PERIOD as the contract says
     assert publish.request_base(tmp_path / "mine") == (tmp_path / "mine", None)
+
+
+def test_request_before_the_first_run_writes_beside_the_default_output_folder(tmp_path, monkeypatch):
+    """Written into a real `outputs/` before any run, the workbooks would make the first `bnkpi run` refuse the
+    folder (a folder with other content); they go where they go once the link exists."""
+    from bnkpi_utils import config
+
+    monkeypatch.setattr(config, "OUTPUT_DIR", tmp_path / "outputs")
+    base, note = publish.request_base(tmp_path / "outputs")
+    assert base == tmp_path and f"in {tmp_path / 'requests'}" in note
+    assert publish.request_base(tmp_path / "elsewhere") == (tmp_path / "elsewhere", None)
