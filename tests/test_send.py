@@ -526,3 +526,50 @@ def test_an_unexpected_error_never_shows_the_password(capsys, monkeypatch, brief
     code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, password="s3cret-\udcff")
     assert code == 1 and "(UnicodeEncodeError)" in err and "position" not in err and "udcff" not in err
     Path(re.search(r"The details are in (\S+)\.$", err.strip()).group(1)).unlink()
+
+
+BRIEF_PROBE = '''import pathlib
+from email.message import EmailMessage
+from email import policy
+message = EmailMessage(policy=policy.SMTP)
+message["Subject"] = "Bản tin thử"
+message["From"] = "bnkpi@bacninh.example"
+message.set_content("Nội dung.")
+(pathlib.Path(output_dir) / "briefs" / "brief_vi.eml").write_bytes(message.as_bytes())
+(pathlib.Path(processed_dir) / "cleaning_log.txt").write_text("probe")'''
+
+
+def test_sigterm_in_the_send_phase_of_run_send(tmp_path, data_server):
+    """`bnkpi run --send` (a one-notebook suite that writes a brief): SIGTERM while the server has the message and
+    has not answered ends the command with 143 and the same paragraph; the run itself stays published."""
+    import nbformat
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "bnkpi", "display_name": "Python (bnkpi)", "language": "python"}
+    params = nbformat.v4.new_code_cell('raw_dir = ""\nprocessed_dir = ""\noutput_dir = ""\nlang = "vi"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(BRIEF_PROBE)]
+    nbformat.write(nb, notebooks / "01_brief.ipynb")
+    server = data_server(after_data="silent")
+    env = {**os.environ, mail.PASSWORD_VARIABLE: SMTP_PASSWORD}
+    process = subprocess.Popen(BNKPI + ["run", "--notebook-dir", str(notebooks), "--output-dir", str(tmp_path / "out"),
+                                        "--processed-dir", str(tmp_path / "proc"), "--send", "--smtp-host",
+                                        "127.0.0.1", "--smtp-port", str(server.port), "--user", SMTP_USER,
+                                        "--insecure-plain-auth", "--from", "bnkpi@bacninh.example", "--to",
+                                        "lanhdao@bacninh.example"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.received.wait(180), process.communicate(timeout=5)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == 143, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("bnkpi send: stopped by SIGTERM: brief_vi: ") and MAY in last
+    assert "Traceback" not in err
+    assert (tmp_path / "out" / "briefs" / "brief_vi.eml").is_file()  # the run was published before the send
