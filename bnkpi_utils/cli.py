@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -21,6 +22,7 @@ from importlib import metadata
 from . import config
 from . import mail
 from . import params
+from . import publish
 from .runner import EXIT_FAILED, EXIT_INVALID_DATA, EXIT_OK, EXIT_USAGE, RunError, run_pipeline
 
 from .validate import validate_raw
@@ -160,24 +162,44 @@ def _checked_smtp_settings(args: argparse.Namespace, warn: bool = True) -> mail.
 
 def _send_briefs(args: argparse.Namespace, output_dir: Path, password: str | None, dry_run: bool = False,
                  warn: bool = True) -> int:
+    """Send each brief; one paragraph says what the server accepted, refused, or may have received.
+    SIGTERM and SIGINT end it like `bnkpi run` (143, 130), saying how far each brief had gone."""
+    from .processes import Interrupted, Signals
+
     langs = ["vi", "en"] if args.lang == "all" else [args.lang]
+    done: list[str] = []  # what the server accepted before a later brief failed
     try:
-        settings = _checked_smtp_settings(args, warn)
-        deadline = mail.deadline_for(settings)
-        for lang in langs:
-            message = mail.address(mail.load_brief(output_dir, lang), settings)
-            if dry_run:
-                print(mail.describe(message, settings))
-                continue
-            recipients = mail.send(message, settings, password, deadline)
-            if sys.stdout.isatty():
-                print(f"sent brief_{lang} to {', '.join(recipients)}")
+        with Signals():
+            settings = _checked_smtp_settings(args, warn)
+            deadline = mail.deadline_for(settings)
+            for lang in langs:
+                message = mail.address(mail.load_brief(output_dir, lang), settings)
+                if dry_run:
+                    print(mail.describe(message, settings))
+                    continue
+                try:
+                    recipients = mail.send(message, settings, password, deadline)
+                except mail.SendError as exc:
+                    raise type(exc)(*((exc.signum,) if isinstance(exc, mail.SendInterrupted) else ()),
+                                    f"brief_{lang}: {exc}") from None
+                done.append(f"brief_{lang} was accepted by the server for {', '.join(recipients)}")
+                if sys.stdout.isatty():
+                    print(f"sent brief_{lang} to {', '.join(recipients)}")
+    except mail.SendInterrupted as exc:
+        print(f"bnkpi send: stopped by {signal.Signals(exc.signum).name}: {'; '.join([*done, str(exc)])}.",
+              file=sys.stderr)
+        return 128 + exc.signum
     except mail.MailUsageError as exc:
-        print(f"bnkpi send: {exc}", file=sys.stderr)
+        print(f"bnkpi send: {'; '.join([*done, str(exc)])}", file=sys.stderr)
         return EXIT_USAGE
     except mail.SendError as exc:
-        print(f"bnkpi send: {exc}", file=sys.stderr)
+        print(f"bnkpi send: {'; '.join([*done, str(exc)])}", file=sys.stderr)
         return EXIT_FAILED if "no brief at" in str(exc) else EXIT_SEND_FAILED
+    except (Interrupted, KeyboardInterrupt) as exc:  # between two briefs, outside the SMTP exchange
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"bnkpi send: stopped by {signal.Signals(signum).name}: "
+              f"{'; '.join([*done, 'no brief was being sent: nothing more was sent'])}.", file=sys.stderr)
+        return 128 + signum
     return EXIT_OK
 
 
@@ -216,6 +238,11 @@ def cmd_request(args: argparse.Namespace) -> int:
     except data_round.RoundError as exc:
         print(f"bnkpi request: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:  # never into a run folder, which a later run deletes
+        base, note = publish.request_base(args.output_dir)
+    except ValueError as exc:
+        print(f"bnkpi request: {exc}. Nothing was written.", file=sys.stderr)
+        return EXIT_USAGE
     validated = validate_raw(args.raw_dir)
     if validated.problems:
         for problem in validated.problems:
@@ -225,7 +252,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         return EXIT_INVALID_DATA
     tables = clean.clean_all(validated).tables
     try:
-        paths = data_round.write_requests(tables["targets"], tables["kpi_actuals"], args.period, args.output_dir,
+        paths = data_round.write_requests(tables["targets"], tables["kpi_actuals"], args.period, base,
                                           agency=args.agency, macro=tables["macro"], due=args.due,
                                           contact=args.contact)
     except data_round.RoundError as exc:
@@ -234,6 +261,8 @@ def cmd_request(args: argparse.Namespace) -> int:
     except OSError as exc:  # an output folder that cannot be written
         print(f"bnkpi request: cannot write the workbooks in {args.output_dir}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
+    if note:
+        print(f"bnkpi request: {note}", file=sys.stderr)
     for path in paths:
         print(path)
     return EXIT_OK
@@ -289,14 +318,15 @@ def _safe_streams() -> None:
             pass
 
 
-def _crash_report(exc: BaseException, argv: list[str] | None) -> str:
-    """Write the traceback to a log file for whoever diagnoses it; returns the sentence naming the file."""
+def _crash_report(exc: BaseException, argv: list[str] | None, secrets: list[str] | None = None) -> str:
+    """Write the traceback to a log file for whoever diagnoses it (any form of a secret in ``secrets``
+    removed); returns the sentence naming the file."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     try:
         fd, name = tempfile.mkstemp(prefix=f"bnkpi-error-{stamp}-", suffix=".log")
         with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as log:
             log.write(f"bnkpi {' '.join(sys.argv[1:] if argv is None else argv)}\n")
-            log.write("".join(traceback.format_exception(exc)))
+            log.write(mail.redact("".join(traceback.format_exception(exc)), secrets or []))
         return f"The details are in {name}."
     except OSError:
         return "The details could not be written to a log file."
@@ -330,9 +360,11 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - the top-level handler: anything unforeseen, said in one paragraph
-        detail = str(exc).strip().splitlines()
+        secrets = mail.secret_forms(getattr(args, "user", None), password)
+        # an encoding error quotes the characters it met, which may be a secret's: its text only goes to the log
+        detail = [] if isinstance(exc, UnicodeError) else mail.redact(str(exc), secrets).strip().splitlines()
         print(f"bnkpi {args.command}: stopped by an unexpected error ({type(exc).__name__}"
-              f"{': ' + detail[0] if detail else ''}). {_crash_report(exc, argv)}", file=sys.stderr)
+              f"{': ' + detail[0] if detail else ''}). {_crash_report(exc, argv, secrets)}", file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field
-from email import policy
+from email import errors, policy
 from email.headerregistry import HeaderRegistry
 from email.message import Message
 from pathlib import Path
@@ -37,6 +37,17 @@ class SendError(Exception):
 
 class MailUsageError(SendError):
     """A wrong e-mail option (an address, the port, AUTH without TLS); nothing was sent. Exit 64."""
+
+
+class SendInterrupted(SendError):
+    """SIGTERM or SIGINT stopped the send; the message says what the server had accepted. Exit 128 + signum."""
+
+    def __init__(self, signum: int, message: str):
+        super().__init__(message)
+        self.signum = signum
+
+
+MAY_HAVE_BEEN_DELIVERED = "it may have been delivered; check with the recipients before sending again"
 
 
 @dataclass
@@ -66,7 +77,8 @@ def parse_addresses(value: str, option: str) -> list[str]:
         addresses = list(header.addresses)
     except Exception:  # noqa: BLE001 - the header parser fails in several ways on broken input
         raise MailUsageError(f"{option} {value!r} is not an e-mail address") from None
-    if header.defects or not addresses or any(not a.username or not a.domain for a in addresses):
+    defects = [d for d in header.defects if not isinstance(d, errors.NonASCIILocalPartDefect)]  # SMTPUTF8: send()
+    if defects or not addresses or any(not a.username or not a.domain for a in addresses):
         raise MailUsageError(f"{option} {value!r} is not an e-mail address (name@domain, or Name <name@domain>)")
     return [a.addr_spec for a in addresses]
 
@@ -169,8 +181,10 @@ def secret_forms(user: str | None, password: str | None) -> list[str]:
     """The password and every form of it a server could echo: AUTH PLAIN and LOGIN base64, whole and in parts."""
     if not password:
         return []
-    login, secret = (user or "").encode("utf-8"), password.encode("utf-8")
-    forms = {password}
+    login, secret = _utf8(user or ""), _utf8(password)
+    # the password as any message could show it: as given, decoded, escaped (an undecodable byte of it too)
+    forms = {password, secret.decode("utf-8", "replace"), secret.decode("utf-8", "backslashreplace"),
+             repr(secret)[2:-1], password.encode("unicode_escape", "backslashreplace").decode("ascii")}
     for blob in (b"\0" + login + b"\0" + secret, login + b"\0" + secret, secret):
         forms.add(base64.b64encode(blob).decode())
     # base64 of the password at any of the three alignments inside a longer blob, without the edge characters
@@ -187,6 +201,22 @@ def redact(text: str, forms: list[str]) -> str:
     for form in forms:
         text = text.replace(form, "***")
     return text
+
+
+def _utf8(text: str) -> bytes:
+    """Text as the bytes the user gave: an environment variable's undecodable bytes come back unchanged."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _one_line(text: str) -> str:
+    """Text from a server on one line: control characters and bidirectional overrides shown escaped."""
+    shown = []
+    for char in " ".join(text.split()):
+        if char.isprintable() and char not in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+            shown.append(char)
+        else:
+            shown.append(char.encode("unicode_escape", "backslashreplace").decode("ascii"))
+    return "".join(shown)
 
 
 class _Deadline:
@@ -231,7 +261,7 @@ def _authenticate(server: smtplib.SMTP, user: str, password: str) -> None:
     if not server.has_extn("auth"):
         raise SendError("the server does not offer AUTH; try --starttls, or leave out --user")
     offered = server.esmtp_features["auth"].upper().split()
-    login, secret = user.encode("utf-8"), password.encode("utf-8")
+    login, secret = _utf8(user), _utf8(password)
     b64 = lambda data: base64.b64encode(data).decode("ascii")  # noqa: E731
     if "PLAIN" in offered:
         code, _ = server.docmd("AUTH", "PLAIN " + b64(b"\0" + login + b"\0" + secret))
@@ -247,8 +277,77 @@ def _authenticate(server: smtplib.SMTP, user: str, password: str) -> None:
         raise _AuthFailed(code)
 
 
+class _Tracking:
+    """An SMTP connection that records which recipients the server accepted and how far the message went:
+    ``phase`` is 'before' (nothing of it can have been delivered), 'sending' (its bytes are leaving), 'sent' (its
+    end was sent, no answer yet: it may have been delivered), 'accepted' or 'refused' (the server's answer)."""
+
+    phase = "before"
+
+    def rcpt(self, recip, options=()):
+        code, resp = super().rcpt(recip, options)
+        if code in (250, 251):
+            self.accepted.append(recip)
+        return code, resp
+
+    def data(self, msg):  # smtplib.SMTP.data, with the moment the message's end leaves marked
+        self.putcmd("data")
+        code, repl = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, repl)
+        if isinstance(msg, str):
+            msg = smtplib._fix_eols(msg).encode("ascii")
+        quoted = smtplib._quote_periods(msg)
+        if quoted[-2:] != smtplib.bCRLF:
+            quoted += smtplib.bCRLF
+        self.phase = "sending"
+        self.send(quoted + b"." + smtplib.bCRLF)
+        self.phase = "sent"
+        code, reply = self.getreply()
+        self.phase = "accepted" if code == 250 else "refused"
+        return code, reply
+
+
+class _SMTP(_Tracking, smtplib.SMTP):
+    accepted: list[str]
+
+
+class _SMTP_SSL(_Tracking, smtplib.SMTP_SSL):
+    accepted: list[str]
+
+
+def _international(addresses: list[str]) -> list[str]:
+    return [a for a in addresses if not a.isascii()]
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+    return f"{exc.smtp_code} {text}".strip()
+
+
+def _describe_error(exc: BaseException) -> str:
+    """An error in words, never with the text of an encoding error (it quotes the characters it met)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "the server refused every recipient: " + "; ".join(
+            f"{rcpt} ({code} {resp.decode('utf-8', 'replace') if isinstance(resp, bytes) else resp})"
+            for rcpt, (code, resp) in exc.recipients.items())
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "the server closed the connection"
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return f"the server refused the sender {exc.sender} ({_reply(exc)})"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the server answered {_reply(exc)}"
+    if isinstance(exc, UnicodeError):
+        return f"{type(exc).__name__}: an address or the login has characters that could not be encoded"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 def send(message: Message, settings: SmtpSettings, password: str | None, deadline: _Deadline | None = None) -> list[str]:
-    """Send; returns the recipients. Raises SendError with a reason that never contains the password."""
+    """Send; returns the recipients the server accepted. Raises SendError (SendInterrupted on SIGTERM/SIGINT,
+    MailUsageError for an address the server cannot take) whose message says whether the brief was accepted,
+    refused or may have been delivered, and never contains any form of the password."""
+    from .processes import Interrupted
+
     if settings.user and not password:
         raise SendError(f"--user {settings.user} needs the password in the environment variable {PASSWORD_VARIABLE}")
     deadline = deadline or _Deadline(settings.timeout)
@@ -256,34 +355,69 @@ def send(message: Message, settings: SmtpSettings, password: str | None, deadlin
     where = f"{settings.host}:{settings.effective_port}"
     step = min(settings.step_timeout, max(deadline.remaining(), 0.001))
     if settings.security == "ssl":
-        server = smtplib.SMTP_SSL(timeout=step, context=ssl.create_default_context())
+        server = _SMTP_SSL(timeout=step, context=ssl.create_default_context())
     else:
-        server = smtplib.SMTP(timeout=step)
+        server = _SMTP(timeout=step)
+    server.accepted = []
+    forms = secret_forms(settings.user, password)
     try:
         with deadline.watching(server):
             server.connect(settings.host, settings.effective_port)
             if settings.security == "starttls":
                 server.starttls(context=ssl.create_default_context())
+            server.ehlo_or_helo_if_needed()
+            wide = _international([*recipients, *parse_addresses(str(message["From"] or ""), "From")])
+            if wide and not server.has_extn("smtputf8"):
+                raise MailUsageError(
+                    f"{where} does not offer SMTPUTF8, which the address(es) {', '.join(wide)} need (letters "
+                    "outside ASCII); nothing was sent: use an ASCII address (name@domain.vn) for them, or a "
+                    "server that offers SMTPUTF8")
             if settings.user:
                 _authenticate(server, settings.user, password)
             refused = server.send_message(message, to_addrs=recipients)
             with contextlib.suppress(OSError, smtplib.SMTPException):  # the message is accepted: QUIT is a courtesy
                 server.quit()
+    except (MailUsageError, SendError):
+        raise
     except _AuthFailed as exc:
         raise SendError(f"authentication failed ({exc.code}) at {where} for user {settings.user}: sai mật khẩu "
-                        "hoặc tên đăng nhập (wrong password or login)") from None
+                        "hoặc tên đăng nhập (wrong password or login); the brief was not sent") from None
+    except (Interrupted, KeyboardInterrupt) as exc:
+        signum = getattr(exc, "signum", 2)
+        raise SendInterrupted(signum, _outcome(server, where, "", forms, interrupted=True)) from None
     except (OSError, smtplib.SMTPException, UnicodeError) as exc:
         if deadline.expired or deadline.remaining() < 0.25:  # the watchdog, or the last read's own timeout
-            raise SendError(f"no complete answer from {where} within --timeout {deadline.seconds:g} s; the brief "
-                            "was not sent") from None
-        text = redact(f"{type(exc).__name__}: {exc}", secret_forms(settings.user, password))
-        raise SendError(f"sending to {where} failed: {text}") from None
+            cause = f"no complete answer from {where} within --timeout {deadline.seconds:g} s"
+        else:
+            cause = f"sending to {where} failed: {_describe_error(exc)}"
+        raise SendError(_outcome(server, where, cause, forms)) from None
     finally:
         with contextlib.suppress(Exception):
             server.close()
     if refused:
-        raise SendError(f"the server refused some recipients: {', '.join(refused)}")
-    return recipients
+        raise SendError(redact(_one_line(redact(
+            f"the server accepted the brief for {', '.join(server.accepted)} and refused "
+            + "; ".join(f"{rcpt} ({code} {resp.decode('utf-8', 'replace') if isinstance(resp, bytes) else resp})"
+                        for rcpt, (code, resp) in refused.items())
+            + ": send it again to the refused recipients only", forms)), forms))
+    return list(server.accepted)
+
+
+def _outcome(server: _Tracking, where: str, cause: str, forms: list[str], interrupted: bool = False) -> str:
+    """``cause``, then what became of the brief, from how far the message had gone when it happened."""
+    accepted = ", ".join(server.accepted) or "no recipient"
+    if server.phase == "accepted":
+        fate = f"the server had already accepted the brief for {accepted}: it was sent"
+    elif server.phase == "sent" or (server.phase == "sending" and interrupted):
+        fate = (f"the message had been sent to {where} for {accepted} and the server had not answered: "
+                f"{MAY_HAVE_BEEN_DELIVERED}")
+    elif server.phase == "sending":
+        fate = "the connection ended before the whole message was sent: the brief was not delivered"
+    elif server.phase == "refused":
+        fate = "the server refused the brief after receiving it: it was not delivered"
+    else:
+        fate = "the brief was not sent"
+    return redact(_one_line(redact(f"{cause}; {fate}" if cause else fate, forms)), forms)
 
 
 def deadline_for(settings: SmtpSettings) -> _Deadline:

@@ -12,11 +12,15 @@ import contextlib
 import ctypes
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 RUN_ID_VARIABLE = "BNKPI_RUN_ID"
+# the runner's pid, for its pool's spawn children only (each removes it at once, so kernels never inherit it)
+RUNNER_PID_VARIABLE = "BNKPI_RUNNER_PID"
+EXIT_ORPHANED = 75  # a process of the run found its parent gone and ended before doing anything
 _PROC = Path("/proc")
 _PR_SET_PDEATHSIG = 1
 
@@ -66,12 +70,47 @@ def end_processes_of_run(run_id: str, not_before: int, grace: float = 3.0) -> li
     return pids
 
 
-def worker_init() -> None:
-    """In a worker: be killed when the runner dies, even by SIGKILL (Linux only; elsewhere the next run cleans);
-    leave Ctrl-C, which the terminal sends to the whole process group, to the runner, which ends the workers."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def die_with_parent(parent: int | None) -> None:
+    """Be killed (SIGKILL) the moment the parent process dies, even by SIGKILL; and end now when the parent
+    ``parent`` has already gone (the signal would never come: the process was adopted before asking for it)."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent and os.getppid() != parent:
+        os._exit(EXIT_ORPHANED)
+
+
+def guard_spawned_worker() -> None:
+    """On the first import of the package, which in a ``multiprocessing`` spawn child of a runner comes before
+    the run's modules are imported or any work is taken: die with the runner (Linux only; elsewhere the next
+    run cleans). Kernels and anything else never get the runner's pid: it is removed here."""
+    runner = os.environ.pop(RUNNER_PID_VARIABLE, "")
+    if runner.isdigit() and "--multiprocessing-fork" in getattr(sys, "orig_argv", ()):
+        die_with_parent(int(runner))
+
+
+def runner_alive() -> bool:
+    """In a pool worker: whether the runner that started it is still alive (its end of a pipe is still open)."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    return parent is None or parent.is_alive()
+
+
+def worker_init() -> None:
+    """In a worker: be killed when the runner dies, even by SIGKILL, and end at once if it has died already;
+    leave Ctrl-C, which the terminal sends to the whole process group, to the runner, which ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.pop(RUNNER_PID_VARIABLE, None)
+    die_with_parent(None)
+    if not runner_alive():
+        os._exit(EXIT_ORPHANED)
+
+
+def kernel_init() -> None:
+    """In a kernel of the run (an IPython start-up file): die with the worker that started it, at once, rather
+    than when ipykernel's poller next looks (up to a second, in which a cell could still write)."""
+    parent = os.environ.get("JPY_PARENT_PID", "")
+    die_with_parent(int(parent) if parent.isdigit() else None)
 
 
 class Interrupted(Exception):

@@ -20,6 +20,7 @@ import ctypes
 import errno
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ TEMP_PREFIX = ".tmp-"
 OWNER_PREFIX = ".run-"
 LEGACY_SUFFIX = "-migrated"
 KEEP_RUNS = 3  # the current run and two before it, per folder; the brief's history keeps its own tables
+RUN_ID_PATTERN = re.compile(r"\d{8}T\d{6}Z-[0-9a-z]+")  # what runner.run_pipeline names a run (UTC time-hex)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -75,7 +77,8 @@ class RunFolder:
         """Run ids of complete runs, oldest first (run ids start with their UTC time)."""
         if not self.runs.is_dir():
             return []
-        return sorted(p.name for p in self.runs.iterdir() if p.is_dir() and not p.name.startswith("."))
+        return sorted(p.name for p in self.runs.iterdir() if p.is_dir() and not p.name.startswith(".") and (
+            created_by_a_run(p.name) or p.name.endswith(LEGACY_SUFFIX)))  # not a folder a user put there
 
     def ours(self) -> bool:
         """``path`` is a link bnkpi made (into ``.NAME.runs/``), even if its run has gone."""
@@ -197,10 +200,16 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def created_by_a_run(run_id: str) -> bool:
+    """A run folder bnkpi wrote itself; a migrated folder (``…-migrated``) holds what a user had, maybe more."""
+    return bool(RUN_ID_PATTERN.fullmatch(run_id)) and not run_id.endswith(LEGACY_SUFFIX)
+
+
 def prune(folder: RunFolder, keep: int = KEEP_RUNS) -> list[str]:
-    """Remove the oldest complete runs beyond ``keep``; never the current one."""
+    """Remove the oldest complete runs beyond ``keep``; never the current one, never a folder bnkpi did not
+    create (a migrated folder stays until its owner removes it)."""
     current = folder.current()
-    others = [r for r in folder.complete_runs() if r != current]
+    others = [r for r in folder.complete_runs() if r != current and created_by_a_run(r)]
     old = others[:max(0, len(others) - (keep - 1))]
     for run_id in old:
         _remove(folder.runs / run_id)
@@ -271,3 +280,28 @@ def refusal(label: str, target: Path, kind: str, protected: dict[str, tuple[Path
             return (f"{label} {target} is a folder with other content ({len(entries)} entries, no {marker} of "
                     "an earlier run): a run would replace it. Give an empty or new folder.")
     return None
+
+
+def request_base(output_dir: Path | str) -> tuple[Path, str | None]:
+    """The folder under which `bnkpi request` writes ``requests/PERIOD/``, and a note when it is not ``output_dir``.
+
+    A run folder is deleted by a later run's pruning, so the workbooks of a data round never go into one: given
+    the link of `bnkpi run` (``outputs``), or the default output folder before the first run, they go beside it
+    (``requests/`` next to ``outputs``); a folder inside the link or the runs folder is refused (ValueError).
+    """
+    from . import config
+
+    target = logical_path(output_dir)
+    folder = RunFolder(target)
+    # the link, or where `bnkpi run` will put it (a real folder there would make the first run refuse it)
+    if folder.ours() or (not os.path.lexists(target) and (
+            folder.runs.is_dir() or target == logical_path(config.OUTPUT_DIR))):
+        return target.parent, (f"{target} is where `bnkpi run` shows its last run, replaced at every run: the "
+                               f"workbooks are written beside it, in {target.parent / 'requests'}")
+    real = Path(os.path.realpath(target))
+    runs = next((p for p in (real, *real.parents) if p.name.startswith(".") and p.name.endswith(".runs")), None)
+    if runs is not None:
+        raise ValueError(f"--output-dir {target} is inside {runs}, the runs of `bnkpi run`, which later runs "
+                         "delete; give a folder of your own (or the run's link itself: the workbooks then go "
+                         "beside it)")
+    return target, None

@@ -197,6 +197,7 @@ def _environment(updates: dict[str, str], remove: tuple[str, ...] = ()) -> Itera
 
 def _child_environment(run_id: str, temp: Path) -> dict[str, str]:
     env = {processes.RUN_ID_VARIABLE: run_id,
+           processes.RUNNER_PID_VARIABLE: str(os.getpid()),  # the pool's workers die with this process
            # cron users often have a HOME they cannot write: IPython and Jupyter would warn on stderr
            "IPYTHONDIR": str(temp / "ipython"),
            "JUPYTER_RUNTIME_DIR": str(temp / "jupyter-runtime"),
@@ -206,6 +207,36 @@ def _child_environment(run_id: str, temp: Path) -> dict[str, str]:
     if "MPLCONFIGDIR" not in os.environ and not _writable(Path.home() / ".config" / "matplotlib"):
         env["MPLCONFIGDIR"] = str(temp / "matplotlib")
     return env
+
+
+def _kernel_startup_file(ipython_dir: Path) -> None:
+    """Kernels of the run read the run's own IPython folder: a start-up file makes each die with its worker."""
+    startup = ipython_dir / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    # nothing is left in the notebook's namespace
+    (startup / "00-bnkpi-die-with-worker.py").write_text(
+        '__import__("bnkpi_utils.processes").processes.kernel_init()\n', "utf-8")
+
+
+def _raw_state(raw_dir: Path) -> dict[str, tuple]:
+    """What changes when a file under ``raw_dir`` is written, replaced, added or removed (size, times, inode)."""
+    state = {}
+    for path in sorted(Path(raw_dir).rglob("*")):
+        if path.name.startswith((".~lock.", "~$")):  # an office program's lock: the file is open, not changed
+            continue
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            if not path.is_dir():
+                state[str(path.relative_to(raw_dir))] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns,
+                                                         info.st_ino, info.st_dev)
+    return state
+
+
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None
 
 
 def _writable(folder: Path) -> bool:
@@ -326,6 +357,7 @@ class _Run:
         run_id, output, processed, say = self.run_id, self.output, self.processed, self.say
         _recover(output, processed, say)
         say(f"run {run_id}: validating {self.raw_dir}")
+        raw_before = _raw_state(self.raw_dir)  # before validation reads anything: a change from now on is seen
         validated = validate_raw(self.raw_dir)
         if not validated.ok:
             raise RunError(
@@ -373,6 +405,7 @@ class _Run:
         with _environment(_child_environment(run_id, temp), remove=(SMTP_PASSWORD_VARIABLE,)):
             ensure_kernel()
             self._execute_notebooks(notebooks, stage_out, parameters, manifest)
+        self._check_raw_unchanged(raw_before, manifest["raw_inputs"])
         manifest.update(status="success", finished=_now())
         manifest["processed"] = {"run_id": run_id, "folder": str(processed.path),
                                  "tables": {str(p.relative_to(stage_processed)): sha256_of(p)
@@ -387,6 +420,22 @@ class _Run:
         return RunResult(run_id=run_id, status="success", output_dir=output.path, processed_dir=processed.path,
                          manifest=manifest)
 
+    def _check_raw_unchanged(self, before: dict[str, tuple], hashes: dict[str, str]) -> None:
+        """The manifest's checksums must be those of the bytes validation and the notebooks read: a raw file
+        written, replaced, added or removed while the run read them fails the run, and nothing is published."""
+        after = _raw_state(self.raw_dir)
+        changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+        changed += sorted(name for name, digest in hashes.items()
+                          if name not in changed and _sha256_or_none(self.raw_dir / name) != digest)
+        if changed:
+            self.abandon()
+            shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            raise RunError(EXIT_FAILED, f"The raw data changed while the run {self.run_id} was reading them "
+                                        f"({shown} in {self.raw_dir}), so its results would not match its "
+                                        f"manifest; nothing was published. The previous outputs in "
+                                        f"{self.output.path} and {self.processed.path} are unchanged; run again "
+                                        "when the files are final.")
+
     def _publish(self) -> None:
         run_id, output, processed = self.run_id, self.output, self.processed
         publish.complete(processed, run_id)
@@ -395,8 +444,8 @@ class _Run:
         for folder in (processed, output):  # _recover() finishes this pair if a kill falls between the two
             migrated = publish.switch_link(folder, run_id)
             if migrated:
-                self.say(f"{folder.path} (a folder of an earlier version) was kept as {folder.runs / migrated}",
-                         log_only=True)
+                self.say(f"{folder.path} (a folder of an earlier version) was kept as {folder.runs / migrated}; "
+                         "bnkpi never deletes it: remove it yourself when it is no longer needed")
             if folder is processed:
                 _pause_for_tests("between-switches")
         for folder in (output, processed):
@@ -404,6 +453,7 @@ class _Run:
             publish.remove_leftovers(folder)
 
     def _execute_notebooks(self, notebooks: list[Path], stage_out: Path, parameters: dict, manifest: dict) -> None:
+        _kernel_startup_file(Path(os.environ["IPYTHONDIR"]))
         stages = plan_stages(notebooks)
         context = multiprocessing.get_context("spawn")  # papermill's kernels race for ZMQ ports in one process
         self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=max(map(len, stages)), mp_context=context,
@@ -518,6 +568,8 @@ def _execute_one(notebook: Path, output: Path, parameters: dict) -> dict:
     """Execute one notebook (in a worker process); returns timing, captured stderr and any error as plain data."""
     import papermill as pm
 
+    if not processes.runner_alive():  # the run is dead: nothing of it may write into its staging any more
+        os._exit(processes.EXIT_ORPHANED)
     lines: list[str] = []
     start = time.perf_counter()
     result = {"error": None, "stderr": lines}

@@ -64,3 +64,35 @@ def test_signals_raise_except_during_a_publish():
         with signals.critical(then_raise=False):  # clean-up already under way: the signal is dropped
             os.kill(os.getpid(), signal.SIGTERM)
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+PDEATHSIG = ("import ctypes, os; value = ctypes.c_int(0); ctypes.CDLL(None).prctl(2, ctypes.byref(value), 0, 0, 0); "
+             "print(value.value, os.environ.get('BNKPI_RUNNER_PID'))")
+
+
+def child(code: str, *argv: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != processes.RUNNER_PID_VARIABLE}
+    return subprocess.run([sys.executable, "-c", code, *argv], env={**environment, **env}, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_a_spawn_worker_dies_with_its_runner_from_the_first_import_of_the_package():
+    """A `multiprocessing` spawn child of a runner asks for SIGKILL at its parent's death on `import bnkpi_utils`,
+    before anything else of the run, and ends at once when the runner has already gone; the runner's pid is not
+    passed on (to kernels)."""
+    me = str(os.getpid())
+    worker = child(f"import bnkpi_utils; {PDEATHSIG}", "--multiprocessing-fork", BNKPI_RUNNER_PID=me)
+    assert (worker.returncode, worker.stdout.split()) == (0, [str(int(signal.SIGKILL)), "None"])
+    orphan = child(f"import bnkpi_utils; {PDEATHSIG}", "--multiprocessing-fork", BNKPI_RUNNER_PID="1")
+    assert (orphan.returncode, orphan.stdout) == (processes.EXIT_ORPHANED, "")
+    # any other process importing the package (a kernel, a notebook's own pool) is left alone
+    other = child(f"import bnkpi_utils; {PDEATHSIG}", BNKPI_RUNNER_PID="1")
+    assert (other.returncode, other.stdout.split()) == (0, ["0", "None"])
+
+
+def test_a_kernel_dies_with_its_worker():
+    mine = child(f"from bnkpi_utils import processes; processes.kernel_init(); {PDEATHSIG}",
+                 JPY_PARENT_PID=str(os.getpid()))
+    assert (mine.returncode, mine.stdout.split()[0]) == (0, str(int(signal.SIGKILL)))
+    adopted = child(f"from bnkpi_utils import processes; processes.kernel_init(); {PDEATHSIG}", JPY_PARENT_PID="1")
+    assert (adopted.returncode, adopted.stdout) == (processes.EXIT_ORPHANED, "")

@@ -95,3 +95,71 @@ def test_a_processed_folder_rewritten_by_another_output_folder_is_said(tmp_path)
     assert output.current() == "20260101T000000Z-a"  # nothing to finish: b's outputs are elsewhere
     assert any("built from the processed data of run 20260101T000000Z-a" in line and "20260201T000000Z-b" in line
                for line in said)
+
+
+def run_and_prune(folder: publish.RunFolder, run_id: str) -> list[str]:
+    """What a successful run does to one folder: a new run, the link switched to it, the old runs pruned."""
+    make_run(folder, run_id)
+    publish.switch_link(folder, run_id)
+    return publish.prune(folder)
+
+
+def test_a_migrated_folder_is_never_pruned(tmp_path):
+    """The review's user folder (a copied run with manifest.json and the user's own document) was migrated on the
+    first run and deleted with the document on the third: bnkpi prunes only the run folders it created."""
+    folder = publish.RunFolder(tmp_path / "outputs")
+    folder.path.mkdir()
+    (folder.path / "manifest.json").write_text(json.dumps({"run_id": "20251001T060000Z-abc123"}))
+    (folder.path / "ghi-chu-cua-toi.docx").write_bytes(b"the user's own notes")
+    pruned = []
+    for month in range(1, 7):
+        pruned += run_and_prune(folder, f"2026{month:02d}01T000000Z-{month:06x}")
+    assert pruned == [f"2026{month:02d}01T000000Z-{month:06x}" for month in (1, 2, 3)]
+    assert (folder.runs / "20251001T060000Z-abc123-migrated" / "ghi-chu-cua-toi.docx").read_bytes() == (
+        b"the user's own notes")
+    # a folder without a readable manifest, and a folder a user put into the runs folder by hand, stay too
+    (folder.runs / "00000000T000000Z-migrated").mkdir()
+    (folder.runs / "my copy").mkdir()
+    run_and_prune(folder, "20260801T000000Z-0000aa")
+    assert {"00000000T000000Z-migrated", "20251001T060000Z-abc123-migrated"} <= set(folder.complete_runs())
+    assert (folder.runs / "my copy").is_dir() and "my copy" not in folder.complete_runs()
+    folder.path.unlink()  # the link lost: restored to the newest run, not to a folder a user put there
+    assert publish.restore_link(folder) == "20260801T000000Z-0000aa"
+
+
+def test_request_workbooks_never_go_into_a_run_folder(tmp_path, capsys):
+    """`bnkpi request --output-dir outputs` wrote through the run link into the current run's folder: gone from
+    outputs/ after the next run, deleted by the third. Given the link, the workbooks go beside it."""
+    from bnkpi_utils import cli
+
+    folder = publish.RunFolder(tmp_path / "outputs")
+    run_and_prune(folder, "20260101T000000Z-0000a1")
+    assert cli.main(["request", "--period", "2026-Q4", "--output-dir", str(folder.path),
+                     "--agency", "cong an tinh"]) == 0
+    out, err = capsys.readouterr()
+    workbook = tmp_path / "requests" / "2026-Q4" / "cong-an-tinh.xlsx"
+    assert out.strip() == str(workbook) and workbook.is_file()
+    assert f"written beside it, in {tmp_path / 'requests'}" in err and len(err.strip().splitlines()) == 1
+    assert not list(folder.runs.rglob("*.xlsx"))
+    for month in range(2, 6):
+        run_and_prune(folder, f"2026{month:02d}01T000000Z-0000a{month}")
+    assert workbook.is_file()
+    # a folder inside the link or inside the runs folder is refused, nothing written
+    for inside in (folder.path / "mine", folder.runs / "20260501T000000Z-0000a5" / "x"):
+        assert cli.main(["request", "--period", "2026-Q4", "--output-dir", str(inside)]) == 64
+        err = capsys.readouterr().err
+        assert "the runs of `bnkpi run`, which later runs delete" in err and "Nothing was written" in err
+    assert not list(folder.runs.rglob("*.xlsx"))
+    # a folder of the user's own: OUTPUT/requests/PERIOD as the contract says
+    assert publish.request_base(tmp_path / "mine") == (tmp_path / "mine", None)
+
+
+def test_request_before_the_first_run_writes_beside_the_default_output_folder(tmp_path, monkeypatch):
+    """Written into a real `outputs/` before any run, the workbooks would make the first `bnkpi run` refuse the
+    folder (a folder with other content); they go where they go once the link exists."""
+    from bnkpi_utils import config
+
+    monkeypatch.setattr(config, "OUTPUT_DIR", tmp_path / "outputs")
+    base, note = publish.request_base(tmp_path / "outputs")
+    assert base == tmp_path and f"in {tmp_path / 'requests'}" in note
+    assert publish.request_base(tmp_path / "elsewhere") == (tmp_path / "elsewhere", None)

@@ -136,6 +136,9 @@ if os.environ.get("PROBE_BYTES"):
     (out / "big.bin").write_bytes(b"0" * int(os.environ["PROBE_BYTES"]))
 if os.environ.get("PROBE_FLAG"):
     pathlib.Path(os.environ["PROBE_FLAG"]).write_text(str(os.getpid()))
+if os.environ.get("PROBE_EDIT"):  # someone edits a raw file while the run reads it
+    edited = pathlib.Path(os.environ["PROBE_EDIT"])
+    edited.write_bytes(edited.read_bytes().replace(b",100,", b",90,", 1) + b" ")
 time.sleep(float(os.environ.get("PROBE_SLEEP", "0")))'''
 
 
@@ -343,3 +346,164 @@ def test_full_and_read_only_disks_end_in_one_paragraph_and_the_next_run_succeeds
         assert not [p for p in (disk / ".out.runs").iterdir() if p.name.startswith(".")]
         code, _, err = probe_run(disk, probe_notebooks, PROBE_VALUE="space is back")
         assert (code, err) == (0, "") and probe_value(disk) == "space is back"
+
+
+# --- SIGKILL of the runner at any moment: nothing of the run lives on or writes again (issues 22 and 23) ----
+
+KILL_PROBE = '''import os, pathlib, time
+flags = os.environ.get("PROBE_FLAGS")
+if flags:
+    (pathlib.Path(flags) / "{name}").write_text(str(os.getpid()))
+time.sleep(float(os.environ.get("PROBE_SLEEP_{stem}", "0")))
+(pathlib.Path(processed_dir) / "cleaning_log.txt").write_text("probe")
+(pathlib.Path(output_dir) / "tables" / "{stem}.done").write_text("written")'''
+
+# Imported first by every interpreter given PYTHONPATH: a spawn child of the runner (and only it) takes a number
+# and, if it is the one asked for, says so and sleeps before any of its own code runs -- a slow worker start.
+SLOW_SPAWN = '''import os, sys, time
+folder = os.environ.get("PROBE_SPAWN_DIR")
+if folder and "--multiprocessing-fork" in sys.orig_argv:
+    number = 1
+    while True:
+        try:
+            os.close(os.open(os.path.join(folder, f"spawn-{number}"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            break
+        except FileExistsError:
+            number += 1
+    if str(number) == os.environ.get("PROBE_SPAWN_PAUSE"):
+        with open(os.path.join(folder, "paused"), "w") as flag:
+            flag.write(str(os.getpid()))
+        time.sleep(float(os.environ.get("PROBE_SPAWN_SLEEP", "1.5")))
+'''
+
+
+@pytest.fixture
+def kill_suite(tmp_path):
+    """Three probe notebooks: 01 alone, then 02 and 03 together (two workers), as the real suite runs them."""
+    folder = tmp_path / "kill_notebooks"
+    folder.mkdir()
+    for stem in ("01_probe", "02_probe", "03_probe"):
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "bnkpi", "display_name": "Python (bnkpi)", "language": "python"}
+        params = nbformat.v4.new_code_cell('raw_dir = ""\nprocessed_dir = ""\noutput_dir = ""\nlang = "vi"')
+        params.metadata["tags"] = ["parameters"]
+        nb.cells = [params, nbformat.v4.new_code_cell(KILL_PROBE.format(name=stem, stem=stem[:2]))]
+        nbformat.write(nb, folder / f"{stem}.ipynb")
+    site = tmp_path / "slow_spawn"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_SPAWN)
+    return folder, site
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def files_under(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+
+
+def wait_until(condition, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} not within {seconds} s"
+        time.sleep(0.05)
+
+
+# moment: (what the test waits for before the kill, extra environment)
+KILL_MOMENTS = {
+    "staging-created": ("staging", {}),
+    "first-worker-starting": ("paused", {"PROBE_SPAWN_PAUSE": "1"}),
+    "notebook-01-running": ("01_probe", {"PROBE_SLEEP_01": "60"}),
+    "notebook-01-finished": ("01.done", {}),
+    "second-worker-starting": ("paused", {"PROBE_SPAWN_PAUSE": "2", "PROBE_SLEEP_02": "3"}),
+    "notebooks-02-03-running": ("02_probe+03_probe", {"PROBE_SLEEP_02": "60", "PROBE_SLEEP_03": "60"}),
+    "publishing": ("publish", {}),
+}
+
+
+@pytest.mark.parametrize("moment", list(KILL_MOMENTS))
+def test_sigkill_at_any_moment_leaves_no_process_of_the_run_and_no_later_write(tmp_path, kill_suite, moment):
+    """The review's orphans: workers killed while starting lived on (157 s) and even executed notebooks into the
+    dead run's staging. Every process the run started (workers, kernels, the resource tracker) is gone 5 s after
+    the runner's SIGKILL, and nothing is written into its folders after the kill."""
+    notebooks, site = kill_suite
+    folder, flags, spawns = tmp_path / "site", tmp_path / "flags", tmp_path / "spawns"
+    for path in (folder, flags, spawns):
+        path.mkdir()
+    waited_for, env = KILL_MOMENTS[moment]
+    env = {**{k: v for k, v in os.environ.items() if k != "BNKPI_SMTP_PASSWORD"}, **env,
+           "PROBE_FLAGS": str(flags), "PROBE_SPAWN_DIR": str(spawns), "PYTHONPATH": str(site)}
+    if waited_for == "publish":
+        env["BNKPI_TEST_PAUSE"] = f"before-switch:{flags / 'publish'}"
+    runs, started, run_id = folder / ".out.runs", set(), None
+    conditions = {
+        "staging": lambda: runs.is_dir() and any(p.name.startswith(".staging-") for p in runs.iterdir()),
+        "paused": lambda: (spawns / "paused").exists(),
+        "01.done": lambda: runs.is_dir() and any(runs.glob(".staging-*/tables/01.done")),
+        "publish": lambda: (flags / "publish").exists(),
+    }
+    condition = conditions.get(waited_for) or (lambda: all((flags / name).exists() for name in waited_for.split("+")))
+    with (tmp_path / "stderr.txt").open("w") as stderr:  # a file, not a pipe: an orphan would hold a pipe open
+        runner = subprocess.Popen(BNKPI + ["run", "--notebook-dir", str(notebooks), "--output-dir",
+                                           str(folder / "out"), "--processed-dir", str(folder / "proc")],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        wait_until(lambda: condition() or runner.poll() is not None, 120, waited_for)
+        assert runner.poll() is None, (tmp_path / "stderr.txt").read_text()
+        run_id = next(runs.glob(".run-*.json")).name[len(".run-"):-len(".json")]
+        started = set(children_of(runner.pid)) | set(live_processes_of(run_id))  # workers, tracker, kernels
+        runner.kill()
+        killed_at = time.monotonic()
+        runner.wait()
+        notebooks_started, written = sorted(p.name for p in flags.iterdir()), files_under(folder)
+        wait_until(lambda: not live_processes_of(run_id) and not [p for p in started if alive(p)], 5,
+                   f"the end of every process of run {run_id} ({sorted(started)})")
+        # a paused worker start would have woken by now: nothing of the dead run started a notebook or wrote
+        time.sleep(max(0.0, killed_at + 2.0 - time.monotonic()))
+        assert sorted(p.name for p in flags.iterdir()) == notebooks_started
+        assert files_under(folder) <= written, files_under(folder) - written
+        assert not os.path.lexists(folder / "out")  # never published
+    finally:  # a failure here must not leave orphans running on the machine
+        runner.kill()
+        runner.wait()
+        for pid in started | set(live_processes_of(run_id) if run_id else ()):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_a_raw_file_edited_during_the_run_fails_it_and_nothing_is_published(tmp_path, probe_notebooks, raw_copy):
+    """The review edited kpi_actuals.csv (100 -> 90) while notebook 01 ran: exit 0, the processed table had 90 and
+    the manifest the checksum of the old file. Now the run fails in one paragraph and the last good run stays."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    args = BNKPI + ["run", "--raw-dir", str(raw_copy), "--notebook-dir", str(probe_notebooks), "--output-dir",
+                    str(folder / "out"), "--processed-dir", str(folder / "proc")]
+    env = {k: v for k, v in os.environ.items() if k != "BNKPI_SMTP_PASSWORD"}
+    good = subprocess.run(args, cwd=ROOT, env={**env, "PROBE_VALUE": "good"}, capture_output=True, text=True,
+                          timeout=300)
+    assert (good.returncode, good.stderr) == (0, "")
+    manifest = json.loads((folder / "out" / "manifest.json").read_text())
+    assert manifest["raw_inputs"]["kpi_actuals.csv"] == hashlib.sha256(
+        (raw_copy / "kpi_actuals.csv").read_bytes()).hexdigest()
+    first = published(folder)
+    edited = subprocess.run(args, cwd=ROOT, env={**env, "PROBE_VALUE": "edited", "PROBE_EDIT": str(
+        raw_copy / "kpi_actuals.csv")}, capture_output=True, text=True, timeout=300)
+    assert edited.returncode == 1, edited.stderr
+    assert "The raw data changed while the run" in edited.stderr and "kpi_actuals.csv" in edited.stderr
+    assert "nothing was published" in edited.stderr and len(edited.stderr.strip().splitlines()) == 1
+    assert published(folder) == first and probe_value(folder) == "good"
+    assert not [p for p in (folder / ".out.runs").iterdir() if p.name.startswith(".")]

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import base64
 import email
+import os
 import re
+import signal
 import socket
+import subprocess
 import threading
 import time
 from email import policy
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
 from bnkpi_utils import cli, mail
-from conftest import SMTP_PASSWORD, SMTP_USER, SmtpServer
+from conftest import BNKPI, ROOT, SMTP_PASSWORD, SMTP_USER, SmtpServer
 
 UTF8_USER, UTF8_PASSWORD = "sở-khcn", "mật-khẩu-Bắc-Ninh-2030"
 
@@ -296,3 +300,276 @@ def test_secret_forms_cover_every_alignment():
             text = "reply: " + base64.b64encode(blob.encode()).decode() + " end"
             assert leaks(text, SMTP_PASSWORD)
             assert not leaks(mail.redact(text, mail.secret_forms(user, SMTP_PASSWORD)), SMTP_PASSWORD)
+
+
+# --- what became of the brief: accepted, refused, or may have been delivered (issues 22 and 23) -------------
+
+class DataServer:
+    """A minimal SMTP server on 127.0.0.1 that gets as far as the message and then does ``after_data``: 'ok'
+    (250), 'drop' (closes the connection), 'silent' (never answers), or a reply such as b'552 ...'."""
+
+    def __init__(self, after_data="ok", extensions=("AUTH PLAIN",), rcpt=None, auth=None, ehlo_delay=0.0):
+        self.after_data, self.extensions, self.ehlo_delay = after_data, extensions, ehlo_delay
+        self.rcpt = rcpt or (lambda address: b"250 OK\r\n")
+        self.auth = auth or (lambda line: b"235 ok\r\n")
+        self.commands: list[bytes] = []
+        self.messages: list[bytes] = []
+        self.connected, self.received = threading.Event(), threading.Event()
+        self.stop = threading.Event()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as reader:
+                try:
+                    self._talk(conn, reader)
+                except OSError:
+                    pass
+
+    def _talk(self, conn, reader) -> None:
+        self.connected.set()
+        conn.sendall(b"220 test ESMTP\r\n")
+        for line in reader:
+            self.commands.append(line.rstrip(b"\r\n"))
+            verb = line.split(b" ")[0].split(b":")[0].upper().strip()
+            if verb in (b"EHLO", b"HELO"):
+                self.stop.wait(self.ehlo_delay)
+                lines = [b"test", *(e.encode() for e in self.extensions)]
+                conn.sendall(b"".join(b"250" + (b" " if i == len(lines) - 1 else b"-") + text + b"\r\n"
+                                      for i, text in enumerate(lines)))
+            elif verb == b"AUTH":
+                conn.sendall(self.auth(line.decode("utf-8", "replace").strip()))
+            elif verb == b"RCPT":
+                conn.sendall(self.rcpt(line.decode("utf-8").split("<", 1)[1].split(">", 1)[0]))
+            elif verb == b"DATA":
+                conn.sendall(b"354 go ahead\r\n")
+                body = b""
+                for data in reader:
+                    if data == b".\r\n":
+                        break
+                    body += data
+                self.messages.append(body)
+                self.received.set()
+                if self.after_data == "drop":
+                    return
+                if self.after_data == "silent":
+                    self.stop.wait(60)
+                    return
+                conn.sendall(b"250 queued\r\n" if self.after_data == "ok" else self.after_data)
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"250 OK\r\n")
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+@pytest.fixture
+def data_server():
+    servers = []
+
+    def make(**kwargs) -> DataServer:
+        servers.append(DataServer(**kwargs))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+MAY = "it may have been delivered; check with the recipients before sending again"
+
+
+def test_a_connection_closed_after_the_message_says_it_may_have_been_delivered(capsys, monkeypatch, brief_dir,
+                                                                                data_server):
+    server = data_server(after_data="drop")
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port)
+    assert code == 4 and len(server.messages) == 1
+    assert "the server closed the connection" in err and MAY in err and "not sent" not in err
+    assert_clean(err)
+
+
+def test_a_server_silent_after_the_message_says_it_may_have_been_delivered(capsys, monkeypatch, brief_dir,
+                                                                           data_server):
+    server = data_server(after_data="silent")
+    code, err, seconds = send(capsys, monkeypatch, brief_dir, server.port, "--timeout", "2")
+    assert code == 4 and seconds < 8 and len(server.messages) == 1
+    assert "within --timeout 2 s" in err and MAY in err and "was not sent" not in err
+    assert_clean(err)
+
+
+def test_refusals_say_the_brief_was_not_delivered(capsys, monkeypatch, brief_dir, data_server):
+    server = data_server(after_data=b"552 5.2.2 mailbox full\r\n")
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port)
+    assert code == 4 and "552 5.2.2 mailbox full" in err and "refused the brief after receiving it" in err
+    assert "it was not delivered" in err and "b'" not in err
+    server = data_server(rcpt=lambda address: b"452 4.5.3 too many recipients\r\n")
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port)
+    assert code == 4 and "refused every recipient: lanhdao@bacninh.example (452 4.5.3 too many" in err
+    assert "the brief was not sent" in err and not server.messages
+    assert_clean(err)
+
+
+def test_partial_acceptance_names_who_got_the_brief(capsys, monkeypatch, brief_dir, data_server):
+    server = data_server(rcpt=lambda address: b"452 4.5.3 too many\r\n" if address.startswith("u2") else b"250 OK\r\n")
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port,
+                        "--to", "u1@bacninh.example", "--to", "u2@bacninh.example", "--cc", "u3@bacninh.example")
+    assert code == 4 and len(server.messages) == 1
+    assert "accepted the brief for u1@bacninh.example, u3@bacninh.example and refused u2@bacninh.example (452" in err
+    assert "send it again to the refused recipients only" in err
+    assert_clean(err)
+
+
+def test_an_internationalised_local_part_needs_smtputf8(capsys, monkeypatch, brief_dir, data_server):
+    """`lãnh.đạo@bacninh.gov.vn` was refused even by a server offering SMTPUTF8."""
+    address = "lãnh.đạo@bacninh.gov.vn"
+    server = data_server(extensions=("AUTH PLAIN", "SMTPUTF8", "8BITMIME"))
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, "--to", address)
+    assert code == 0, err
+    assert f"rcpt TO:<{address}>".encode() in server.commands  # smtplib's spelling of the verbs
+    assert any(c.lower().startswith(b"mail from:") and b"SMTPUTF8" in c for c in server.commands)
+    assert f"To: {address}".encode() in server.messages[0]
+    plain = data_server(extensions=("AUTH PLAIN",))
+    code, err, _ = send(capsys, monkeypatch, brief_dir, plain.port, "--to", address)
+    assert code == 64 and "does not offer SMTPUTF8" in err and address in err and "nothing was sent" in err
+    assert not [c for c in plain.commands if c.upper().startswith((b"AUTH", b"MAIL"))]  # refused before the password
+    assert cli.main(["send", "--output-dir", str(brief_dir), "--smtp-host", "127.0.0.1", "--to", address, "--from",
+                     "bnkpi@bacninh.example",
+                     "--dry-run"]) == 0
+    assert f"To: {address}" in capsys.readouterr().out
+
+
+def test_a_password_with_a_byte_that_is_not_utf8_is_sent_as_is_and_never_shown(capsys, monkeypatch, brief_dir,
+                                                                                 data_server):
+    """The review's password with byte 0xFF stopped with "UnicodeEncodeError ... '\\udcff' in position 7"."""
+    password = "s3cret-\udcff-Pa55"  # what os.environ gives for the bytes b"s3cret-\xff-Pa55"
+    wanted = base64.b64encode(b"\0" + SMTP_USER.encode() + b"\0s3cret-\xff-Pa55").decode()
+    server = data_server(auth=lambda line: b"235 ok\r\n" if line == f"AUTH PLAIN {wanted}" else b"535 no\r\n")
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, password=password)
+    assert code == 0 and len(server.messages) == 1, err
+    # a server refusing it and echoing the AUTH line, and one echoing the password itself
+    for auth in (echo_auth, lambda line: b"535 wrong password s3cret-\xff-Pa55\r\n"):
+        server = data_server(auth=auth)
+        code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, password=password)
+        assert code == 4 and "authentication failed (535)" in err and "the brief was not sent" in err
+        for part in ("\udcff", "\\udcff", "\\xff", "\ufffd", "position", "Unicode", wanted[8:20]):
+            assert part not in err, (part, err)
+    server = data_server(after_data=b"554 rejected: s3cret-\xff-Pa55\r\n")
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, password=password)
+    assert code == 4 and "554 rejected: ***" in err and "s3cret" not in err
+
+
+def start_send(brief_dir, port: int, *options: str):
+    env = {**os.environ, mail.PASSWORD_VARIABLE: SMTP_PASSWORD, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(BNKPI + ["send", "--output-dir", str(brief_dir), "--smtp-host", "127.0.0.1",
+                                     "--smtp-port", str(port), "--user", SMTP_USER, "--insecure-plain-auth",
+                                     "--from", "bnkpi@bacninh.example", "--to", "lanhdao@bacninh.example",
+                                     *options], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sigterm_and_sigint_during_the_send_say_how_far_the_brief_went(brief_dir, data_server, signum, code):
+    """SIGTERM ended `bnkpi send` with no line at all (-15), SIGINT with "interrupted."; neither said whether the
+    brief had gone. Like `bnkpi run`: 143/130 and one paragraph."""
+    cases = [  # (server, when the signal comes, what the paragraph says)
+        (data_server(after_data="silent"), "received", MAY),
+        (data_server(ehlo_delay=30), "connected", "the brief was not sent"),
+    ]
+    for server, moment, words in cases:
+        process = start_send(brief_dir, server.port)
+        try:
+            assert getattr(server, moment).wait(60), process.communicate(timeout=5)
+            time.sleep(0.2)  # the client is now waiting for the server's answer
+            process.send_signal(signum)
+            out, err = process.communicate(timeout=20)
+        finally:
+            process.kill()
+            process.communicate()
+        assert process.returncode == code, err
+        assert err.strip().splitlines()[-1].startswith(f"bnkpi send: stopped by {signal.Signals(signum).name}: brief_vi: ")
+        assert words in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 2  # the --insecure-plain-auth warning, then the paragraph
+        assert_clean(err.strip().splitlines()[1])
+
+
+def test_an_unexpected_error_never_shows_the_password(capsys, monkeypatch, brief_dir, data_server):
+    """The top-level handler prints the error's first line and writes its traceback to a log file: neither may
+    carry the password, and an encoding error (which quotes the characters it met) shows only its name."""
+    server = data_server()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError(f"the library said {SMTP_PASSWORD!s} somewhere")
+
+    monkeypatch.setattr(mail, "send", broken)
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port)
+    assert code == 1 and "RuntimeError: the library said *** somewhere" in err
+    log = Path(re.search(r"The details are in (\S+)\.$", err.strip()).group(1))
+    assert SMTP_PASSWORD not in log.read_text() and "***" in log.read_text()
+    log.unlink()
+
+    def unencodable(*args, **kwargs):
+        "s3cret-\udcff".encode("utf-8")
+
+    monkeypatch.setattr(mail, "send", unencodable)
+    code, err, _ = send(capsys, monkeypatch, brief_dir, server.port, password="s3cret-\udcff")
+    assert code == 1 and "(UnicodeEncodeError)" in err and "position" not in err and "udcff" not in err
+    Path(re.search(r"The details are in (\S+)\.$", err.strip()).group(1)).unlink()
+
+
+BRIEF_PROBE = '''import pathlib
+from email.message import EmailMessage
+from email import policy
+message = EmailMessage(policy=policy.SMTP)
+message["Subject"] = "Bản tin thử"
+message["From"] = "bnkpi@bacninh.example"
+message.set_content("Nội dung.")
+(pathlib.Path(output_dir) / "briefs" / "brief_vi.eml").write_bytes(message.as_bytes())
+(pathlib.Path(processed_dir) / "cleaning_log.txt").write_text("probe")'''
+
+
+def test_sigterm_in_the_send_phase_of_run_send(tmp_path, data_server):
+    """`bnkpi run --send` (a one-notebook suite that writes a brief): SIGTERM while the server has the message and
+    has not answered ends the command with 143 and the same paragraph; the run itself stays published."""
+    import nbformat
+
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "bnkpi", "display_name": "Python (bnkpi)", "language": "python"}
+    params = nbformat.v4.new_code_cell('raw_dir = ""\nprocessed_dir = ""\noutput_dir = ""\nlang = "vi"')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(BRIEF_PROBE)]
+    nbformat.write(nb, notebooks / "01_brief.ipynb")
+    server = data_server(after_data="silent")
+    env = {**os.environ, mail.PASSWORD_VARIABLE: SMTP_PASSWORD}
+    process = subprocess.Popen(BNKPI + ["run", "--notebook-dir", str(notebooks), "--output-dir", str(tmp_path / "out"),
+                                        "--processed-dir", str(tmp_path / "proc"), "--send", "--smtp-host",
+                                        "127.0.0.1", "--smtp-port", str(server.port), "--user", SMTP_USER,
+                                        "--insecure-plain-auth", "--from", "bnkpi@bacninh.example", "--to",
+                                        "lanhdao@bacninh.example"],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.received.wait(180), process.communicate(timeout=5)
+        time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=20)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == 143, err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("bnkpi send: stopped by SIGTERM: brief_vi: ") and MAY in last
+    assert "Traceback" not in err
+    assert (tmp_path / "out" / "briefs" / "brief_vi.eml").is_file()  # the run was published before the send
