@@ -1,0 +1,153 @@
+"""Tests the December 2026 mutation sample showed missing (seed 1919, docs/methods-testing.md): each pins a
+method detail by a hand computation that a planted mistake would change."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bnkpi_utils import pii, tfp
+from bnkpi_utils import targets as tg
+
+
+# ------------------------------------------------------------------ TFP
+
+
+def _inputs(y, k, l, **extra):
+    df = pd.DataFrame({"grdp_const": y, "capital_stock_const": k, "employment": l, **extra},
+                      index=list(range(2000, 2000 + len(y))))
+    df.index.name = "year"
+    return df
+
+
+def test_tornqvist_weights_are_the_mean_labour_share_and_sum_to_one():
+    """Labour share 0.5 → 0.9 (mean 0.7, not 1 − α = 0.6), capital and labour both grow 10 %."""
+    out = tfp.growth_accounting(_inputs([100, 121], [200, 220], [50, 55], labor_share=[0.5, 0.9]), "X", alpha=0.4)
+    tq = out[out["method"] == "tornqvist"].iloc[0]
+    g_y, g = 100 * math.log(1.21), 100 * math.log(1.1)
+    assert tq["alpha"] == pytest.approx(0.3)
+    assert tq["contrib_k"] == pytest.approx(0.3 * g) and tq["contrib_l"] == pytest.approx(0.7 * g)
+    assert tq["g_tfp"] == pytest.approx(g_y - 0.3 * g - 0.7 * g)  # = g: the weights sum to one
+    assert tq["contrib_k"] + tq["contrib_l"] + tq["g_tfp"] == pytest.approx(tq["g_y"])
+
+
+def test_period_shares_carry_the_published_share_of_the_same_period():
+    yearly = tfp.growth_accounting(_inputs([100, 110, 121], [200, 220, 220], [50, 50, 55]), "X", alpha=0.4)
+    published = pd.DataFrame([dict(region="X", indicator="tfp_contribution_pct", year_start=2001, year_end=2002, value=33.3),
+                              dict(region="X", indicator="tfp_contribution_pct", year_start=2001, year_end=2005, value=40.0),
+                              dict(region="X", indicator="tfp_contribution_pct", year_start=1996, year_end=2002, value=45.0)])
+    row = tfp.period_shares(yearly, [(2001, 2002)], published).iloc[0]
+    assert row["published_share_pct"] == 33.3
+
+
+def test_national_record_takes_the_nation_cobb_douglas_rows_from_1991():
+    """1991–1995 holds the record; another region and the Törnqvist rows grow faster and must be ignored."""
+    rows = []
+    for year in range(1991, 2021):
+        fast = 4.0 if year <= 1995 else 1.0
+        rows.append(dict(region=tfp.NATION, year=year, method="cobb_douglas", alpha=0.43, g_y=6.0, g_k=5.0, g_l=1.0,
+                         contrib_k=0, contrib_l=0, g_tfp=fast, flag=""))
+        rows.append(dict(region=tfp.NATION, year=year, method="tornqvist", alpha=0.4, g_y=6.0, g_k=5.0, g_l=1.0,
+                         contrib_k=0, contrib_l=0, g_tfp=9.0, flag=""))
+        rows.append(dict(region="Bắc Ninh", year=year, method="cobb_douglas", alpha=0.43, g_y=9.0, g_k=5.0, g_l=1.0,
+                         contrib_k=0, contrib_l=0, g_tfp=7.0, flag=""))
+    record = tfp.national_record(pd.DataFrame(rows))
+    assert (record["period_start"], record["period_end"], record["g_tfp"]) == (1991, 1995, 4.0)
+    assert record["region"] == tfp.NATION and record["method"] == "cobb_douglas"
+
+
+def test_target_arithmetic_rounds_to_three_decimals():
+    row = tfp.target_arithmetic(11.0, 11.0, 55.5, alphas=(0.43,), labour_growth=(1.0,)).iloc[0]
+    assert row["required_tfp_growth"] == 6.105 and row["room_for_capital_and_labour"] == 4.895
+    odd = tfp.target_arithmetic(11.1111, 11.1111, 50.0, alphas=(0.43,), labour_growth=(1.0,)).iloc[0]
+    assert odd["room_for_capital_and_labour"] == 5.556  # 5.55555 to three decimals, not four
+
+
+# ------------------------------------------------------------------ targets
+
+
+def _tfp_target(value=55.0):
+    return pd.Series(dict(target_id="T", indicator="tfp_share_pct", name_vi="x", name_en="x", unit="%", operator=">=",
+                          value=value, value_high=math.nan, target_year=2027, period_start=2026, period_end=2027,
+                          aggregation="period_mean", document="D", section="s", issued="2026-04", agency="Sở KH&CN",
+                          source="s", is_current=True, superseded_by=""))
+
+
+def _tfp_assess(g_y, g_tfp):
+    rows = pd.DataFrame([dict(region="Bắc Ninh (sau sáp nhập)", year=y, method="cobb_douglas", g_y=g_y[y], g_tfp=g_tfp[y])
+                         for y in g_y])
+    empty = pd.DataFrame(columns=["indicator", "region", "year", "value", "unit", "kind", "source", "territory"])
+    return tg.assess_one(_tfp_target(), empty, None, "Bắc Ninh", rows, as_of_year=2028)
+
+
+def test_target_tfp_share_divides_by_mean_output_growth_not_its_absolute_value():
+    # g_y 12 and −2 (mean 5, mean |g_y| 7), g_tfp 6 and −1 (mean 2.5): share 50 %, not 35.7 %
+    row = _tfp_assess({2026: 12.0, 2027: -2.0}, {2026: 6.0, 2027: -1.0})
+    assert row["latest_value"] == pytest.approx(50.0) and row["status"] == "not_achieved"
+
+
+def test_target_tfp_share_guard_is_inclusive():
+    yearly = pd.DataFrame({"g_y": [0.4, 0.6], "g_tfp": [0.2, 0.3]})  # mean g_y 0.5 = the guard: no share
+    assert tg._tfp_share(yearly, 0.5) is None
+    assert tg._tfp_share(yearly, 0.49) == pytest.approx(50.0)
+
+
+def test_old_territory_rank_target_on_its_own_63_unit_scale_is_comparable():
+    """A 2024 target of old Bắc Ninh (issued 2023, top 10 of 63) measured on the 63-unit scale gets a verdict."""
+    target = pd.Series(dict(target_id="T", indicator="pii_rank", name_vi="x", name_en="x", unit="Thứ bậc",
+                            operator="rank<=", value=10.0, value_high=math.nan, target_year=2024, period_start=math.nan,
+                            period_end=math.nan, aggregation="level", document="D", section="s", issued="2023-04-05",
+                            agency="Sở KH&CN", source="s", is_current=True, superseded_by=""))
+    kpi = pd.DataFrame([dict(indicator="pii_rank", region="Bắc Ninh", year=y, value=v, unit="u", kind="actual",
+                             source="s", territory="old") for y, v in ((2023, 12.0), (2024, 9.0))])
+    row = tg.assess_one(target, kpi, None, "Bắc Ninh", None, as_of_year=2026)
+    assert row["status"] == "achieved" and row["method"] == "target_year_actual"
+
+
+# ------------------------------------------------------------------ PII
+
+
+def test_aggregate_pillars_with_a_missing_pillar_gives_nan_not_an_error():
+    out = pii.aggregate_pillars({p: 50.0 for p in pii.PILLARS if p != "P7"})
+    assert out["INPUT"] == 50.0 and math.isnan(out["OUTPUT"]) and math.isnan(out["PII"])
+
+
+def test_gii_log_by_hand_for_maxima_above_and_at_one():
+    above, note = pii.gii_log(np.array([1.0, 1.5, 2.0]))  # max 2: ln[(2 − 1)(x − 1)/1 + 1] = ln x
+    assert above == pytest.approx(np.log([1.0, 1.5, 2.0])) and note == ""
+    fraction, note = pii.gii_log(np.array([0.0, 0.5, 1.0]))  # rescaled to 1, 50.5, 100 first: ln of those
+    assert fraction == pytest.approx(np.log([1.0, 50.5, 100.0])) and note
+
+
+def test_score_bounds_name_the_rank_and_unit_of_a_published_score():
+    ranking = pd.DataFrame({"rank": [1, 2, 3], "province": ["A", "B", "C"], "score": [60.0, np.nan, 40.0]})
+    bounds = pii.score_bounds(ranking, 3).set_index("rank")
+    assert bounds.loc[1, "province"] == "A" and (bounds.loc[1, "low"], bounds.loc[1, "high"]) == (60.0, 60.0)
+    assert bounds.loc[2, "province"] == "B" and (bounds.loc[2, "low"], bounds.loc[2, "high"]) == (40.0, 60.0)
+    assert bounds.index.tolist() == [1, 2, 3]
+
+
+def test_winsorising_takes_the_tail_of_the_skew_and_counts_from_zero():
+    """Skewness 0.89 (right tail) with limits lowered to 0.5: one winsorisation of the maximum (14 → 9) is allowed
+    and enough; the minimum is left alone."""
+    values = pd.DataFrame({"x": [1, 2, 3, 4, 5, 6, 7, 8, 9, 14.0]}, index=[f"u{i}" for i in range(10)])
+    treated, log = pii.treat_outliers(values, skew_limit=0.5, kurt_limit=0.5, max_winsorised=1)
+    assert treated["x"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 9, 9.0]
+    assert log == ["outlier: x u9: winsorised 14 → 9"]
+
+
+def test_monte_carlo_without_noise_reproduces_the_engine_with_a_missing_value():
+    """A unit lacking one indicator (its group keeps the others) is aggregated over what it has, as the engine does."""
+    rng = np.random.default_rng(5)
+    units = [f"u{i}" for i in range(8)]
+    rows = [(f"i{j}", f"g{j // 2}", pii.PILLARS[(j // 2) % 7], 1) for j in range(28)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame(rng.uniform(0, 10, (8, 28)), index=units, columns=framework["indicator"])
+    values.loc["u3", "i0"] = np.nan
+    nominal = {"normalisation": ("minmax",), "aggregation": ("arithmetic",), "treat": (False,)}
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=20, weight_noise=0.0, choices=nominal)["ranks"]
+    engine = pii.compute_index(values, framework).index["rank"]
+    assert mc.set_index("unit")["median_rank"].tolist() == engine.reindex(units).astype(float).tolist()
