@@ -151,3 +151,120 @@ def test_monte_carlo_without_noise_reproduces_the_engine_with_a_missing_value():
     mc = pii.monte_carlo_ranks(values, framework, n_draws=20, weight_noise=0.0, choices=nominal)["ranks"]
     engine = pii.compute_index(values, framework).index["rank"]
     assert mc.set_index("unit")["median_rank"].tolist() == engine.reindex(units).astype(float).tolist()
+
+
+# ------------------------------------------------------------------ second batch (the rest of the sample)
+
+
+def test_tied_units_share_the_best_rank():
+    values = pd.DataFrame({"a": [5.0, 5.0, 1.0], "b": [2.0, 2.0, 9.0]}, index=["x", "y", "z"])
+    framework = pd.DataFrame([("a", "1.1", "P1", 1), ("b", "6.1", "P6", 1)],
+                             columns=["indicator", "group", "pillar", "direction"])
+    framework = pd.concat([framework, pd.DataFrame([(f"c{p}", f"{p}.1", p, 1) for p in pii.PILLARS if p not in ("P1", "P6")],
+                                                   columns=framework.columns)])
+    for p in pii.PILLARS:
+        if p not in ("P1", "P6"):
+            values[f"c{p}"] = [3.0, 3.0, 3.5]
+    ranks = pii.compute_index(values, framework).index["rank"]
+    assert ranks.tolist() == [2.0, 2.0, 1.0]  # x and y tie behind z: both get the best rank of the tie, not 2.5
+
+
+def test_constant_indicator_normalises_to_nan():
+    x = pd.DataFrame({"a": [1.0, 3.0], "flat": [2.0, 2.0]})
+    out = pii.normalise(x, pd.Series({"a": 1, "flat": 1}))
+    assert out["a"].tolist() == [0.0, 100.0] and out["flat"].isna().all()
+
+
+def test_monte_carlo_effects_count_the_draws_of_each_option():
+    values, framework = _small_index()
+    effects = pii.monte_carlo_ranks(values, framework, n_draws=60)["effects"]
+    assert set(effects.columns) >= {"choice", "option", "draws", "mean_abs_rank_shift"}
+    assert effects.groupby("choice")["draws"].sum().tolist() == [60, 60, 60]
+
+
+def _small_index():
+    rng = np.random.default_rng(3)
+    rows = [(f"i{j}", f"g{j // 2}", pii.PILLARS[(j // 2) % 7], 1) for j in range(28)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame(rng.uniform(0, 10, (8, 28)), index=[f"u{i}" for i in range(8)], columns=framework["indicator"])
+    return values, framework
+
+
+def _t(operator=">=", value=50.0, year=2030, **extra):
+    base = dict(target_id="T", indicator="x", name_vi="x", name_en="x", unit="u", operator=operator, value=value,
+                value_high=math.nan, target_year=year, period_start=math.nan, period_end=math.nan, aggregation="level",
+                document="D", section="s", issued="2026-04", agency="A", source="s", is_current=True, superseded_by="")
+    base.update(extra)
+    return pd.Series(base)
+
+
+def _k(points, territory="merged"):
+    return pd.DataFrame([dict(indicator="x", region="Bắc Ninh", year=y, value=v, unit="u", kind="actual", source="s",
+                              territory=territory) for y, v in points.items()])
+
+
+def _a(target, kpi, as_of_year=2026):
+    return tg.assess_one(target, kpi, None, "Bắc Ninh", None, as_of_year=as_of_year)
+
+
+def test_baseline_exactly_at_the_target_then_missing_it_is_moving_away():
+    up = _a(_t(">=", 50.0), _k({2020: 50.0, 2025: 45.0}))  # required growth 0: the baseline met the target
+    down = _a(_t("rank<=", 5.0), _k({2020: 5.0, 2025: 7.0}))
+    assert up["ratio_r"] == down["ratio_r"] == -1.0 and up["status"] == down["status"] == "off_track"
+    linear = _a(_t(">=", 10.0), _k({2020: 12.0, 2025: -3.0}))
+    assert linear["ratio_r"] == -1.0 and linear["basis"] == "linear" and linear["method"] == "eurostat_linear"
+
+
+def test_mixed_and_cross_scale_rows_say_what_they_set_aside():
+    mixed = _a(_t(">=", 60.0), pd.concat([_k({2022: 30.0, 2023: 35.0}, territory="old"), _k({2025: 40.0, 2026: 45.0})]),
+               as_of_year=2027)
+    assert mixed["unit_basis_note"] == "merged_only (values of the other territory set aside: 2)"
+    cross = _a(_t(">", 39.67, year=2025, indicator="pii_p2_score", issued="2025-05-06"),
+               _k({2025: 39.99}).assign(indicator="pii_p2_score"))
+    assert cross["unit_basis_note"] == "63_vs_34_units"
+
+
+def test_small_helpers_by_hand():
+    assert tg.meets(1.0, "<", 2.0) and not tg.meets(2.0, "<", 2.0)
+    assert tg.partial_months("first 12 months of 2025") == 0 and tg.partial_months("10 tháng đầu năm 2025") == 10
+    assert tg.target_territory(2024) == "old" and tg.target_territory(2025) == "merged"
+
+
+def test_projection_reports_the_spread_of_the_models_probabilities():
+    rng = np.random.default_rng(4)
+    years = np.arange(2012, 2026)
+    values = 20 + 1.5 * (years - 2012) + rng.normal(0, 1.5, len(years))
+    out = tg.project(years, values, 2030, ">=", 45.0)
+    probs = [f.prob for f in tg.forecast_models(years, values, 2030, ">=", 45.0) if f.usable and not math.isnan(f.prob)]
+    assert len(probs) > 1 and out["model_disagreement"] == pytest.approx(max(probs) - min(probs))
+    short = tg.project(np.array([2023, 2024, 2025]), np.array([1.0, 2.1, 2.9]), 2030, ">=", 5.0)
+    assert short["model"] == "linear_trend" and "(0 < " in short["model_choice"]  # no back-test at all
+
+
+def test_given_capital_stock_is_named_as_the_source():
+    out = tfp.growth_accounting(_inputs([100, 110], [200, 220], [50, 55]), "X")
+    assert (out["capital_source"] == "given").all()
+
+
+def test_a_province_that_did_not_merge_keeps_its_2025_inputs():
+    rows = [dict(region="Hà Nội", indicator=i, year_start=y, year_end=y, value=v)
+            for y in (2024, 2025) for i, v in (("grdp_const", 100.0 + y), ("employment", 10.0))]
+    assert tfp.inputs_for(pd.DataFrame(rows), "Hà Nội").index.tolist() == [2024, 2025]
+    merged = [dict(r, region="Bắc Ninh") for r in rows]
+    assert tfp.inputs_for(pd.DataFrame(merged), "Bắc Ninh").index.tolist() == [2024]
+
+
+def test_merged_inputs_without_break_flags():
+    harmonised = pd.DataFrame([dict(region="Bắc Ninh", indicator="grdp_const", year=2024, value=1.0)])
+    macro = pd.DataFrame([dict(region="Bắc Ninh", indicator="grdp_const", year_start=2025, year_end=2025, value=2.0)])
+    wide = tfp.merged_inputs(macro, harmonised, "Bắc Ninh")
+    assert wide["grdp_const"].tolist() == [1.0, 2.0] and wide.attrs["breaks"] == {}
+
+
+def test_perpetual_inventory_refuses_g_plus_delta_of_zero():
+    flat = pd.Series([100.0] * 6, index=range(2000, 2006))  # g = 0 exactly, δ = 0: K₀ = I₀ / 0
+    with pytest.raises(ValueError, match="g \\+ δ must be positive"):
+        tfp.perpetual_inventory(flat, 0.0, 5)
+    falling = pd.Series([100.0 * 0.9 ** i for i in range(6)], index=range(2000, 2006))  # g = −10 % < −δ
+    with pytest.raises(ValueError, match="g \\+ δ must be positive"):
+        tfp.perpetual_inventory(falling, 0.05, 5)
