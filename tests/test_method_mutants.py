@@ -268,3 +268,35 @@ def test_perpetual_inventory_refuses_g_plus_delta_of_zero():
     falling = pd.Series([100.0 * 0.9 ** i for i in range(6)], index=range(2000, 2006))  # g = −10 % < −δ
     with pytest.raises(ValueError, match="g \\+ δ must be positive"):
         tfp.perpetual_inventory(falling, 0.05, 5)
+
+
+def test_probability_with_no_spread_and_for_every_operator():
+    from scipy import stats
+
+    assert tg._prob_normal(25.0, 0.0, "between", 20.0, 30.0) == 1.0
+    assert tg._prob_normal(37.6, 0.0, ">=", 38.0, None) == 0.0  # not rounded to 38
+    assert tg._prob_normal(10.0, 1.0, "<", 11.0, None) == pytest.approx(stats.norm.cdf(1.0))
+    assert tg._prob_normal(10.0, 2.0, "between", 9.0, 12.0) == pytest.approx(stats.norm.cdf(1.0) - stats.norm.cdf(-0.5))
+
+
+def test_every_model_gives_a_band_probability_and_the_log_interval_by_hand():
+    import statsmodels.api as sm
+    from scipy import stats
+
+    rng = np.random.default_rng(8)
+    years = np.arange(2014, 2026)
+    values = 30 * np.exp(0.05 * (years - 2014) + rng.normal(0, 0.03, len(years)))
+    fcs = {f.model: f for f in tg.forecast_models(years, values, 2030, "between", 60.0, 80.0)}
+    for name in ("linear_trend", "log_linear_trend", "random_walk_drift"):
+        assert 0.0 < fcs[name].prob < 1.0, name
+    X = sm.add_constant(years - years[0])
+    fit = sm.OLS(np.log(values), X).fit()
+    x_new = np.array([[1.0, 2030 - years[0]]])
+    mean = float(fit.predict(x_new)[0])
+    se = math.sqrt(float(fit.get_prediction(x_new).se_mean[0]) ** 2 + fit.scale)
+    t = stats.t.ppf(0.9, len(years) - 2)
+    log = fcs["log_linear_trend"]
+    assert (log.low, log.high) == pytest.approx((math.exp(mean - t * se), math.exp(mean + t * se)))
+    expected = stats.t.cdf((math.log(80) - mean) / se, len(years) - 2) - stats.t.cdf((math.log(60) - mean) / se, len(years) - 2)
+    assert log.prob == pytest.approx(expected)
+
