@@ -300,3 +300,48 @@ def test_every_model_gives_a_band_probability_and_the_log_interval_by_hand():
     expected = stats.t.cdf((math.log(80) - mean) / se, len(years) - 2) - stats.t.cdf((math.log(60) - mean) / se, len(years) - 2)
     assert log.prob == pytest.approx(expected)
 
+
+
+# ------------------------------------------------------------------ from the confirmation run on the new code
+
+
+def test_period_status_with_a_zero_target_gives_no_ratio():
+    status, ratio = tg._period_status(-1.0, ">=", 0.0, None, False)
+    assert status == "insufficient_data" and math.isnan(ratio)
+
+
+def test_growth_accounting_builds_capital_by_the_perpetual_inventory_at_factor_one():
+    years = list(range(2000, 2008))
+    investment = [100.0, 104.0, 111.0, 115.0, 122.0, 130.0, 133.0, 140.0]
+    inputs = pd.DataFrame({"grdp_const": [1000.0 * 1.07 ** i for i in range(8)], "investment_const": investment,
+                           "employment": [50.0 + i for i in range(8)]}, index=years)
+    inputs.index.name = "year"
+    out = tfp.growth_accounting(inputs, "X", alpha=0.4, delta=0.05)
+    stock = tfp.perpetual_inventory(pd.Series(investment, index=years), 0.05, 5, 1.0)
+    g_k = 100 * np.log(stock / stock.shift(1)).dropna()
+    assert out[out["method"] == "cobb_douglas"]["g_k"].tolist() == pytest.approx(g_k.tolist())
+
+
+def test_perpetual_inventory_start_by_hand_with_uneven_growth():
+    investment = pd.Series([100.0, 110.0, 105.0, 130.0, 120.0, 150.0, 160.0], index=range(2000, 2007))
+    g = (150.0 / 100.0) ** (1 / 5) - 1  # the first 5 years' compound growth (2000 → 2005)
+    assert tfp.perpetual_inventory(investment, 0.05, 5).iloc[0] == pytest.approx(100.0 * (1 + g) / (g + 0.05))
+    one = tfp.perpetual_inventory(pd.Series([80.0], index=[2010]), 0.05, 5)
+    assert one.iloc[0] == pytest.approx(80.0 / 0.05)  # one year: g = 0
+    with pytest.raises(ValueError, match="gaps \\(2002–2004\\)"):
+        tfp.perpetual_inventory(pd.Series([100.0, 105.0, 110.0, 120.0], index=[2000, 2001, 2002, 2004]))
+
+
+def test_period_share_row_carries_alpha_and_inputs_without_flags_carry_no_breaks():
+    yearly = tfp.growth_accounting(_inputs([100, 110, 121], [200, 220, 220], [50, 50, 55]), "X", alpha=0.4)
+    assert tfp.period_shares(yearly, [(2001, 2002)]).iloc[0]["alpha"] == 0.4
+    rows = [dict(region="Hà Nội", indicator=i, year_start=y, year_end=y, value=v)
+            for y in (2024, 2025) for i, v in (("grdp_const", 100.0 + y), ("employment", 10.0))]
+    assert tfp.inputs_for(pd.DataFrame(rows), "Hà Nội").attrs["breaks"] == {}
+
+
+def test_regional_inputs_list_the_nation_first():
+    rows = [dict(region=region, indicator=i, year_start=y, year_end=y, value=v)
+            for region in ("Bắc Giang", tfp.NATION) for y in (2020, 2021, 2022)
+            for i, v in (("grdp_const", 100.0 + y), ("employment", 10.0 + y / 1000), ("capital_stock_const", 50.0 + y))]
+    assert list(tfp.regional_inputs(pd.DataFrame(rows))) == [tfp.NATION, "Bắc Giang"]
