@@ -345,3 +345,14 @@ def test_regional_inputs_list_the_nation_first():
             for region in ("Bắc Giang", tfp.NATION) for y in (2020, 2021, 2022)
             for i, v in (("grdp_const", 100.0 + y), ("employment", 10.0 + y / 1000), ("capital_stock_const", 50.0 + y))]
     assert list(tfp.regional_inputs(pd.DataFrame(rows))) == [tfp.NATION, "Bắc Giang"]
+
+
+def test_gap_says_whether_the_threshold_score_was_published_and_moves_say_feasible():
+    ranking = pd.DataFrame({"rank": [1, 2, 3, 4], "province": ["A", "B", "X", "C"], "score": [60.0, 55.0, 50.0, 40.0]})
+    gap = pii.gap_to_rank(ranking, 4, "X", 1)  # beat A: 60 − 50
+    assert gap["threshold_published"] is True and gap["gap_low"] == gap["gap_high"] == pytest.approx(10.0)
+    unpublished = pii.gap_to_rank(ranking.assign(score=[60.0, np.nan, 50.0, 40.0]), 4, "X", 2)
+    assert unpublished["threshold_published"] is False
+    moves = pii.pillar_moves({p: 50.0 for p in pii.PILLARS}, 1.0).set_index("pillar")
+    assert moves["feasible"].all()
+    assert not pii.pillar_moves({p: 99.9 for p in pii.PILLARS}, 5.0)["feasible"].any()
