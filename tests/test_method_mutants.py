@@ -356,3 +356,28 @@ def test_gap_says_whether_the_threshold_score_was_published_and_moves_say_feasib
     moves = pii.pillar_moves({p: 50.0 for p in pii.PILLARS}, 1.0).set_index("pillar")
     assert moves["feasible"].all()
     assert not pii.pillar_moves({p: 99.9 for p in pii.PILLARS}, 5.0)["feasible"].any()
+
+
+def _sum_t(operator, value, start=2023, end=2025):
+    return _t(operator, value, year=end, aggregation="period_sum", period_start=start, period_end=end)
+
+
+def test_a_total_to_stay_under_and_the_period_sum_details():
+    under = _a(_sum_t("<=", 10.0), _k({2023: 3.0, 2024: 3.0, 2025: 3.0}))  # 9 ≤ 10
+    over = _a(_sum_t("<=", 10.0), _k({2023: 4.0, 2024: 4.0}), as_of_year=2025)  # 8 already, 2 years: 12 at this pace
+    assert (under["status"], under["method"], under["basis"]) == ("achieved", "period_sum", "period_sum")
+    exceeded = _a(_sum_t("<=", 10.0), _k({2023: 4.0, 2024: 4.0, 2025: 4.0}))
+    assert exceeded["status"] == "not_achieved"
+    assert over["status"] == "at_risk"
+    pace = _a(_sum_t("<=", 10.0), _k({2023: 3.0, 2024: 3.0}), as_of_year=2025)  # 9 at this pace: on track
+    assert pace["status"] == "on_track"
+    zero = _a(_sum_t("<=", 0.0), _k({2023: 0.0, 2024: 0.0}), as_of_year=2025)  # "no incident" target
+    assert zero["status"] == "on_track" and math.isnan(zero["ratio_r"])
+    gap = _a(_sum_t(">=", 20.0, end=2027), _k({2023: 3.0, 2025: 3.0}), as_of_year=2026)
+    assert gap["status"] == "insufficient_data" and gap["method"] == "period_sum_incomplete"
+
+
+def test_no_verdict_reason_and_pace_edges():
+    assert tg.no_verdict_reason({"status": "insufficient_data", "method": ""}) == "not_returned"
+    assert not tg.pace_short(-1.0, -1.0, "rank<=") and not tg.pace_short(1.0, 1.0, ">=")
+    assert tg.probability_words(None) == ""
