@@ -381,3 +381,10 @@ def test_no_verdict_reason_and_pace_edges():
     assert tg.no_verdict_reason({"status": "insufficient_data", "method": ""}) == "not_returned"
     assert not tg.pace_short(-1.0, -1.0, "rank<=") and not tg.pace_short(1.0, 1.0, ">=")
     assert tg.probability_words(None) == ""
+
+
+def test_boundaries_of_the_rule_the_growth_basis_and_the_words():
+    assert not tg.contradicts("on_track", 6.0, 5.0, 0.33, ">=")  # "unlikely" is below 0.33, as the words say
+    assert _a(_t(">=", 0.75), _k({2020: 0.5, 2025: 0.6}))["basis"] == "cagr"  # values below 1 still compound
+    assert _a(_t(">=", 10.0), _k({2020: 5.0, 2025: 0.0}))["basis"] == "linear"  # a zero is not compounded
+    assert tg.probability_words(0.90) == "rất có khả năng"
