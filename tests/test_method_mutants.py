@@ -299,6 +299,11 @@ def test_every_model_gives_a_band_probability_and_the_log_interval_by_hand():
     assert (log.low, log.high) == pytest.approx((math.exp(mean - t * se), math.exp(mean + t * se)))
     expected = stats.t.cdf((math.log(80) - mean) / se, len(years) - 2) - stats.t.cdf((math.log(60) - mean) / se, len(years) - 2)
     assert log.prob == pytest.approx(expected)
+    steps = np.diff(values)  # random walk with drift: t with (steps − 1) degrees of freedom
+    h, sigma2 = 2030 - years[-1], steps.var(ddof=1)
+    rw_mean, rw_se = values[-1] + steps.mean() * h, math.sqrt(sigma2 * h + h ** 2 * sigma2 / len(steps))
+    rw = stats.t(len(steps) - 1)
+    assert fcs["random_walk_drift"].prob == pytest.approx(rw.cdf((80 - rw_mean) / rw_se) - rw.cdf((60 - rw_mean) / rw_se))
 
 
 
@@ -388,3 +393,14 @@ def test_boundaries_of_the_rule_the_growth_basis_and_the_words():
     assert _a(_t(">=", 0.75), _k({2020: 0.5, 2025: 0.6}))["basis"] == "cagr"  # values below 1 still compound
     assert _a(_t(">=", 10.0), _k({2020: 5.0, 2025: 0.0}))["basis"] == "linear"  # a zero is not compounded
     assert tg.probability_words(0.90) == "rất có khả năng"
+
+
+def test_log_linear_model_for_targets_below_one_and_usable():
+    years = np.arange(2016, 2026)
+    values = 0.4 * np.exp(0.04 * (years - 2016)) * (1 + np.random.default_rng(2).normal(0, 0.01, len(years)))
+    fcs = {f.model: f for f in tg.forecast_models(years, values, 2030, ">=", 0.75)}  # DTI-like target 0.75
+    assert "log_linear_trend" in fcs and fcs["log_linear_trend"].usable
+    empty = tg.backtest(years[:3], values[:3])
+    assert list(empty.columns) == ["model", "coverage", "mae", "n"]
+    one = tg.project(np.array([2019, 2021, 2025]), np.array([-1.0, 0.2, 0.9]), 2030, ">=", 5.0)  # gaps, a negative
+    assert one["model_disagreement"] == 0.0  # only the linear trend: no spread
