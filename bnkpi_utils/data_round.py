@@ -974,7 +974,10 @@ def coverage(assessment: pd.DataFrame, reports: pd.DataFrame | None = None, peri
     """
     df = assessment.copy()
     df["agency"] = df["agency"].fillna("").replace("", DEPARTMENT)
-    df["no_data"] = df["n_points"] == 0
+    from .targets import no_verdict_reasons  # why a target has no verdict, as its assessment says
+
+    df["no_verdict_reason"] = no_verdict_reasons(df, round_held=reports is not None and len(reports) > 0)
+    df["no_data"] = df["no_verdict_reason"].isin(("not_asked", "not_returned"))
     df["one_point"] = df["n_points"] == 1
     df["two_or_more"] = df["n_points"] >= 2
     out = df.groupby("agency").agg(targets=("target_id", "size"), no_data=("no_data", "sum"),
@@ -984,6 +987,9 @@ def coverage(assessment: pd.DataFrame, reports: pd.DataFrame | None = None, peri
     if STATISTICS_OFFICE not in out.index:
         out.loc[STATISTICS_OFFICE] = dict(targets=0, no_data=0, one_point=0, two_or_more=0, no_data_pct=float("nan"))
     out["targets_without_data"] = missing.reindex(out.index).fillna("")
+    why = df[df["no_verdict_reason"] != ""].sort_values("target_id").groupby("agency").apply(
+        lambda g: ";".join(f"{i}: {r}" for i, r in zip(g["target_id"], g["no_verdict_reason"])), include_groups=False)
+    out["targets_no_verdict"] = why.reindex(out.index).fillna("")
     reports = reports if reports is not None else pd.DataFrame(columns=REPORT_TABLE_COLUMNS)
     if period is None:
         period = max(reports["period"], default="") if len(reports) else ""

@@ -24,7 +24,7 @@ PILLAR_NAMES_EN = {
     "P7": "Impact",
 }
 OPERATORS = (">=", ">", "<=", "<", "==", "between", "rank<=")
-AGGREGATIONS = ("level", "period_mean")
+AGGREGATIONS = ("level", "period_mean", "period_sum", "increase_since")
 KPI_KINDS = ("actual", "estimate", "plan")
 
 # Tags that may open a macro.csv note, e.g. "[estimate] ..." or "[revised][break] ...".

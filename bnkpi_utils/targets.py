@@ -13,6 +13,14 @@ are shown but never used as a full-year point). Growth is compound (CAGR) for po
 decreasing targets (``<=``, ``<``, ranks) are handled symmetrically; ``between`` level targets against the nearer
 bound. Period-mean targets (growth rates, TFP shares) are judged on the years inside their period only: none yet
 is ``insufficient_data`` with method ``period_not_started`` (the previous period's pace shown as context only).
+Period totals (``period_sum``: counts summed over ``period_start..period_end``, "đã đạt 9/12 sau 2 năm") and
+increases since a base year (``increase_since``: the base year is a point, at 0) are aggregations of their own.
+
+One calculation per target (docs/contracts.md, "Targets: one rule"). The note states the pace needed from the
+latest value and the pace achieved (linear, in the target's unit). A status that rests on the Eurostat ratio
+(``basis`` ``cagr`` or ``linear``) is not ``on_track`` when the pace needed exceeds the pace achieved and the
+projection gives P(meet) < ``UNLIKELY_PROBABILITY`` (0.33): it is ``at_risk`` with ``basis`` ``projection`` and both
+figures in the note.
 
 Projection where the series has at least five actual points: linear trend, log-linear trend, random walk with
 drift and a local-linear-trend state-space model (statsmodels), each with an 80 % prediction interval for the
@@ -354,14 +362,29 @@ def series_for(indicator: str, kpi: pd.DataFrame, region: str, kind: str = "actu
                 out.append(dict(year=current.year, value=100 * (current.value / previous.value - 1),
                                 territory=current.territory, partial_months=0))
     else:
-        start = int(match["year"])
-        if start in by_year.index:
-            firsts = by_year.loc[[start]]  # the base year may hold both territories (old, and merged built)
-            for year, later in by_year[by_year.index > start].iterrows():
-                first = firsts[firsts["territory"] == later["territory"]]
-                if len(first):
-                    out.append(dict(year=int(year), value=float(later["value"]) - float(first["value"].iloc[0]),
-                                    territory=later["territory"], partial_months=0))
+        return _increase(base, int(match["year"]))
+    return pd.DataFrame(out, columns=SERIES_COLUMNS)
+
+
+def _increase(base: pd.DataFrame, start: int) -> pd.DataFrame:
+    """Increase since ``start`` of a yearly count: the base year is a point (0), later years of the same territory
+    (full years only) count from it. The base year may hold both territories (old, and merged built), so each
+    territory counts from its own base."""
+    base = base[base["partial_months"] == 0] if len(base) else base
+    if base.empty or start not in set(base["year"]):
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    out = []
+    for _, part in base.groupby("territory", sort=False):
+        by_year = part.drop_duplicates("year", keep="last").set_index("year").sort_index()
+        if start not in by_year.index:
+            continue
+        first = by_year.loc[start]
+        out += [dict(year=int(year), value=float(later["value"]) - float(first["value"]),
+                     territory=later["territory"], partial_months=0)
+                for year, later in by_year[by_year.index >= start].iterrows()]
+    if not out:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    return pd.DataFrame(out, columns=SERIES_COLUMNS).sort_values("year", kind="stable").reset_index(drop=True)
     return pd.DataFrame(out, columns=SERIES_COLUMNS)
 
 
@@ -406,7 +429,7 @@ def assess_one(t: pd.Series, kpi: pd.DataFrame, macro: pd.DataFrame | None, regi
                prob_meet=math.nan, status="insufficient_data", ratio_r=math.nan, required_per_year=math.nan,
                achieved_per_year=math.nan, model_probs="", model_choice="", model_disagreement=math.nan,
                note_vi="", note_en="", unit_basis_note="", territory=target_territory(target_year),
-               partial_year="")
+               partial_year="", basis="")
     estimates = series_for(t["indicator"], kpi, region, "estimate")
     plans = series_for(t["indicator"], kpi, region, "plan")
     row["n_estimates"] = len(estimates)
@@ -416,8 +439,20 @@ def assess_one(t: pd.Series, kpi: pd.DataFrame, macro: pd.DataFrame | None, regi
 
     if t["aggregation"] == "period_mean":
         return _assess_period_mean(t, row, kpi, macro, region, tfp_yearly, growth_guard)
+    if t["aggregation"] == "period_sum":
+        return _assess_period_sum(t, row, kpi, region, as_of_year)
 
     series = series_for(t["indicator"], kpi, region, "actual")
+    if t["aggregation"] == "increase_since" and not _INCREASE.match(str(t["indicator"])):
+        series = _increase(series, int(t["period_start"]))
+    if series.empty and t["aggregation"] == "increase_since":
+        row["method"] = "base_year_missing"
+        start = int(t["period_start"])
+        row["note_vi"] = (f"Chưa có số liệu thực tế năm gốc {start} của tỉnh; chỉ tiêu tính mức tăng so với năm {start}: "
+                          f"cần số năm {start} và các năm sau.")
+        row["note_en"] = (f"No actual value for the base year {start}; the target is an increase since {start}: "
+                          f"{start} and later years are needed.")
+        return row
     if series.empty:
         row["method"] = "no_data"
         row["note_vi"] = _missing_note_vi(t)
@@ -486,6 +521,7 @@ def _assess_series(row: dict, series: pd.DataFrame, t: pd.Series, as_of_year: in
                                                   or cumulative_count(t["indicator"], t["unit"], operator)):
         row["status"] = "achieved"
         row["method"] = "latest_actual"
+        row["basis"] = "actual"
         row["note_vi"] = f"Đã đạt năm {latest_year}{partial_vi}; cần giữ đến {target_year}."
         row["note_en"] = f"Met in {latest_year}{partial_en}; must be held until {target_year}."
         return row
@@ -518,6 +554,7 @@ def _assess_series(row: dict, series: pd.DataFrame, t: pd.Series, as_of_year: in
     row["ratio_r"] = ratio
     row["status"] = status_from_ratio(ratio)
     row["method"] = f"eurostat_{basis}"
+    row["basis"] = basis
     row["achieved_per_year"] = (latest - base) / (latest_year - base_year)
     row["note_vi"] = acceleration_text(row, "vi")
     row["note_en"] = acceleration_text(row, "en")
@@ -527,6 +564,48 @@ def _assess_series(row: dict, series: pd.DataFrame, t: pd.Series, as_of_year: in
         if projection:
             row.update(projection)
             row["method"] += f"+projection:{projection['model']}"
+    return reconcile(row, eff_operator)
+
+
+def pace_short(required: float, achieved: float, operator: str) -> bool:
+    """Whether the pace needed from the latest value exceeds the pace achieved, in the target's direction."""
+    if math.isnan(required) or math.isnan(achieved):
+        return False
+    return required < achieved if operator in DECREASING_OPERATORS else required > achieved
+
+
+def contradicts(status: str, required: float, achieved: float, prob: float, operator: str) -> bool:
+    """The rule of one calculation: ``on_track`` while the pace needed exceeds the pace achieved and the
+    projection gives P(meet) < 0.33 is a contradiction."""
+    return (status == "on_track" and pace_short(required, achieved, operator)
+            and not math.isnan(prob) and prob < UNLIKELY_PROBABILITY)
+
+
+def reconcile(row: dict, operator: str) -> dict:
+    """Status, note and probability on one rule: the ratio's status unless it contradicts the note's paces and
+    the projection (then ``at_risk``, basis ``projection``); the note says what the status rests on."""
+    ratio, basis = row["ratio_r"], row["basis"]
+    growth_vi = "tăng trưởng kép" if basis == "cagr" else "tăng tuyến tính"
+    growth_en = "compound growth" if basis == "cagr" else "linear growth"
+    prob = row["prob_meet"]
+    prob = math.nan if prob is None else float(prob)
+    if contradicts(row["status"], row["required_per_year"], row["achieved_per_year"], prob, operator):
+        row["status"], row["basis"] = "at_risk", "projection"
+        row["note_vi"] += (f". Có nguy cơ không đạt: tốc độ cần thiết vượt tốc độ đã đạt và dự báo cho xác suất đạt "
+                           f"{format_vi(100 * prob, 1)} % ({probability_words(prob, 'vi')}), dù tỷ số Eurostat "
+                           f"theo {growth_vi} là {format_vi(ratio, 2)}.")
+        row["note_en"] += (f". At risk: the pace needed exceeds the pace achieved and the projection gives a "
+                           f"probability of {100 * prob:.1f} % ({probability_words(prob, 'en')}), although the "
+                           f"Eurostat ratio on {growth_en} is {ratio:.2f}.")
+        return row
+    if row["note_vi"]:
+        row["note_vi"] += f". Căn cứ: tỷ số Eurostat theo {growth_vi} R = {format_vi(ratio, 2)}"
+        row["note_en"] += f". Basis: Eurostat ratio on {growth_en}, R = {ratio:.2f}"
+        if not math.isnan(prob):
+            row["note_vi"] += f"; dự báo: xác suất đạt {format_vi(100 * prob, 1)} % ({probability_words(prob, 'vi')})"
+            row["note_en"] += f"; projection: probability {100 * prob:.1f} % ({probability_words(prob, 'en')})"
+        row["note_vi"] += "."
+        row["note_en"] += "."
     return row
 
 
@@ -549,6 +628,7 @@ def _target_year_verdict(row: dict, at_target: pd.DataFrame, operator: str, targ
         return row
     row["status"] = "achieved" if met else "not_achieved"
     row["method"] = "target_year_actual"
+    row["basis"] = "actual"
     gap = value - (high if operator == "between" and value > (high or value) else target)
     unit = "bậc" if operator == "rank<=" else str(row["unit"]).lower()
     unit_en = "places" if operator == "rank<=" else UNITS_EN.get(str(row["unit"]), str(row["unit"]))
@@ -659,7 +739,7 @@ def _assess_period_mean(t: pd.Series, row: dict, kpi: pd.DataFrame, macro: pd.Da
             return _not_started(row, start, end, previous, None, str(t["unit"]))
     row["latest_value"] = realised
     status, ratio = _period_status(realised, operator, target, high, complete)
-    row.update(status=status, ratio_r=ratio, achieved_per_year=realised, required_per_year=target)
+    row.update(status=status, ratio_r=ratio, achieved_per_year=realised, required_per_year=target, basis="period_mean")
     band = f"{format_vi(target, 1)}{'–' + format_vi(high, 1) if high else ''}"
     band_en = f"{target:.1f}{'–' + format(high, '.1f') if high else ''}"
     years_vi = f"{row['baseline_year']}–{row['latest_year']}"
@@ -668,6 +748,88 @@ def _assess_period_mean(t: pd.Series, row: dict, kpi: pd.DataFrame, macro: pd.Da
     if operator == "between" and realised > high:
         row["note_vi"] += " Cao hơn cận trên của khoảng mục tiêu."
         row["note_en"] += " Above the upper bound of the band."
+    return row
+
+
+def _count(value: float) -> str:
+    return format_vi(value, 0) if float(value).is_integer() else format_vi(value, 2)
+
+
+def _assess_period_sum(t: pd.Series, row: dict, kpi: pd.DataFrame, region: str, as_of_year: int) -> dict:
+    """A total over ``period_start..period_end`` from yearly counts (QĐ 123: "hỗ trợ khoảng 10 dự án" in 2023–2025).
+
+    Counts only add up: a total of ``>=`` reached stays reached, a ``<=`` total exceeded stays exceeded. Counts of
+    the old province are part of the merged province's, so a total that includes them is a lower bound of the
+    merged province's: it settles the target only in the direction a lower bound can (met for ``>=``, missed for
+    ``<=``); otherwise it gives no verdict. While the period runs the pace is R = (total / years) ÷ (target /
+    period years), with the Eurostat thresholds.
+    """
+    start, end = int(t["period_start"]), int(t["period_end"])
+    operator, target = t["operator"], float(t["value"])
+    increasing = operator not in DECREASING_OPERATORS
+    series = series_for(t["indicator"], kpi, region, "actual")
+    full = series[series["partial_months"] == 0] if len(series) else series
+    inside = (full[full["year"].between(start, end)].drop_duplicates("year", keep="last").sort_values("year")
+              if len(full) else full)
+    if inside.empty:
+        if as_of_year <= start:
+            row["method"] = "period_not_started"
+            row["note_vi"] = f"Giai đoạn {start}–{end} chưa có số liệu (chưa bắt đầu hoặc chưa có số năm đầu)."
+            row["note_en"] = f"No value inside {start}–{end} yet (the period has not started or its first year is not out)."
+        else:
+            row["method"] = "no_data"
+            row["note_vi"] = _missing_note_vi(t) + f" Tổng {start}–{end} cộng từ số của từng năm."
+            row["note_en"] = _missing_note_en(t) + f" The {start}–{end} total adds up each year's count."
+        return row
+    years = [int(y) for y in inside["year"]]
+    total, n, last_year = float(inside["value"].sum()), len(years), max(years)
+    other = inside[inside["territory"] != row["territory"]]
+    gaps = [y for y in range(start, last_year + 1) if y not in years]
+    over = last_year >= end or as_of_year > end
+    row.update(baseline_year=start, latest_year=last_year, latest_value=total, n_points=n, method="period_sum",
+               basis="period_sum")
+    span = f"{years[0]}–{last_year}" if n > 1 else str(last_year)
+    row["note_vi"] = f"Tổng {start}–{end}: đã đạt {_count(total)}/{_count(target)} sau {n} năm ({span})."
+    row["note_en"] = f"Total {start}–{end}: {_count(total).replace(',', '.')} of {target:g} after {n} years ({span})."
+    if len(other):
+        old_years = ", ".join(str(int(y)) for y in other["year"])
+        row["unit_basis_note"] = f"includes_{other['territory'].iloc[0]}_territory ({old_years})"
+        row["note_vi"] += f" Số năm {old_years} là của {TERRITORY_VI[other['territory'].iloc[0]]}: tổng là cận dưới."
+        row["note_en"] += f" The {old_years} counts are of {TERRITORY_EN[other['territory'].iloc[0]]}: the total is a lower bound."
+    met = meets(total, operator, target)
+    settled = met if increasing else not met  # the direction in which a partial total is already final
+    if settled:
+        row["status"] = "achieved" if met else "not_achieved"
+        return row
+    if over:
+        if other.empty and not gaps and last_year >= end:
+            row["status"] = "not_achieved" if increasing else "achieved"
+            return row
+        row["method"] = "period_sum_incomplete"
+        missing = ", ".join(str(y) for y in range(start, end + 1) if y not in years)
+        row["note_vi"] += (f" Thiếu số năm {missing}: chưa kết luận." if missing else
+                           " Cần số của tỉnh mới cho các năm đó để kết luận.")
+        row["note_en"] += (f" No count for {missing}: no verdict yet." if missing else
+                           " The merged province's counts for those years are needed for a verdict.")
+        return row
+    if gaps or n < 2:
+        row["method"] = "period_sum_one_point" if n < 2 else "period_sum_incomplete"
+        row["note_vi"] += " Cần số của ít nhất 2 năm liên tiếp trong giai đoạn để đánh giá tiến độ."
+        row["note_en"] += " At least two consecutive years inside the period are needed to judge the pace."
+        return row
+    done = total / n
+    row.update(achieved_per_year=done, required_per_year=(target - total) / max(end - last_year, 1),
+               ratio_r=done / (target / (end - start + 1)) if target > 0 else math.nan)
+    row["status"] = status_from_ratio(row["ratio_r"]) if increasing else (
+        "on_track" if done * (end - start + 1) <= target else "at_risk")
+    row["note_vi"] += (f" Cần {_count(row['required_per_year'])}/năm trong {end - last_year} năm còn lại; "
+                       f"đã đạt bình quân {format_vi(done, 2)}/năm (R = {format_vi(row['ratio_r'], 2)}).")
+    row["note_en"] += (f" Needs {row['required_per_year']:.2f} a year over the {end - last_year} remaining years; "
+                       f"{done:.2f} a year so far (R = {row['ratio_r']:.2f}).")
+    if row["status"] == "on_track" and pace_short(row["required_per_year"], done, operator):
+        row["status"] = "at_risk"
+        row["note_vi"] += " Tốc độ cần thiết vượt tốc độ đã đạt: có nguy cơ không đạt."
+        row["note_en"] += " The pace needed exceeds the pace achieved: at risk."
     return row
 
 
@@ -894,6 +1056,39 @@ def history(targets: pd.DataFrame) -> pd.DataFrame:
     cols = ["indicator", "target_year", "target_id", "document", "issued", "operator", "value", "value_high",
             "is_current", "superseded_by", "name_vi"]
     return targets.loc[revised, cols].sort_values(["indicator", "target_year", "issued"]).reset_index(drop=True)
+
+
+# Why a target has no verdict (targets_coverage.csv), read off the assessment's own method: only the first two
+# are a lack of data from the agencies.
+NO_VERDICT_REASONS = ("not_asked", "not_returned", "needs_later_year", "other_territory_only", "not_comparable")
+
+
+def no_verdict_reason(row: pd.Series | dict, round_held: bool = True) -> str:
+    """Why a target has no verdict ("" when it has one), consistent with the assessment row.
+
+    ``not_asked``: no value (or none for the base or target year) and no data round returned yet;
+    ``not_returned``: the same although a round was held (the request asks every current target);
+    ``needs_later_year``: values arrived but the method
+    needs a later year (period not started, one point, base year only, a partial year, a guarded TFP share);
+    ``other_territory_only``: values describe the other territory only; ``not_comparable``: across the change of
+    scale.
+    """
+    status, method = row.get("status"), str(row.get("method") or "")
+    if status not in ("insufficient_data", "not_comparable"):
+        return ""
+    if status == "not_comparable":
+        return "not_comparable"
+    if method.endswith("_territory_only"):
+        return "other_territory_only"
+    if method in ("no_data", "base_year_missing", "target_year_not_reported", ""):
+        return "not_returned" if round_held else "not_asked"
+    return "needs_later_year"  # period not started, one point, a partial year, a guarded or one-year period
+
+
+def no_verdict_reasons(assessment: pd.DataFrame, round_held: bool = True) -> pd.Series:
+    """``no_verdict_reason`` for every row of the assessment."""
+    return pd.Series([no_verdict_reason(r, round_held) for _, r in assessment.iterrows()], index=assessment.index,
+                     dtype=object)
 
 
 def status_counts(assessment: pd.DataFrame) -> pd.DataFrame:

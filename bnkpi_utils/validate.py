@@ -402,9 +402,10 @@ def check_targets(df: pd.DataFrame, problems: list[Problem]) -> None:
             problems.append(Problem(file, line, "indicator",
                                     f"indicator names are lower_snake_case, not {row['indicator']!r}"))
         start, end = row["period_start"], row["period_end"]
-        if row["aggregation"] == "period_mean":
+        if row["aggregation"] in ("period_mean", "period_sum", "increase_since"):
             if blank(start) or blank(end):
-                problems.append(Problem(file, line, "period_start", "a period_mean target needs period_start and period_end"))
+                problems.append(Problem(file, line, "period_start",
+                                        f"a {row['aggregation']} target needs period_start and period_end"))
             elif start > end:
                 problems.append(Problem(file, line, "period_end", f"period_end {end} is before period_start {start}"))
             elif row["target_year"] != end:

@@ -213,7 +213,7 @@ def test_growth_rate_target_from_counts():
     series = tg.series_for("patent_applications_growth_pct", kpi, "Bắc Ninh")
     assert series["value"].round(1).tolist() == [25.0, 28.0]
     increase = tg.series_for("patent_applications_increase_since_2026", kpi, "Bắc Ninh")
-    assert increase["value"].tolist() == [25.0, 60.0]
+    assert increase["value"].tolist() == [0.0, 25.0, 60.0]  # the base year is a point (issue 19)
 
 
 def test_probability_words_follow_the_ipcc_scale():
@@ -460,3 +460,164 @@ def test_backtest_leaves_out_models_on_their_bounds():
     years = np.arange(2012, 2024)
     scores = tg.backtest(years, 10.0 + 2.0 * (years - 2012))  # no noise: the state-space variances collapse
     assert "local_linear_trend" not in set(scores["model"])
+
+
+# ------------------------------------------------------------------ one calculation per target (issue 19)
+
+
+def test_on_track_by_compound_growth_is_at_risk_when_pace_and_projection_disagree():
+    """IPv6-like: 10 → 20 % in 2020–2025 is exactly the compound pace to 40 % in 2030 (R = 1.00, on track by
+    Eurostat), but linearly it needs 4 points a year against 2 achieved, and the linear projection (30 % in 2030)
+    gives P(meet) ≈ 0: the status is at_risk, basis projection, with both figures and the probability."""
+    points = {2020: 10.0, 2021: 12.1, 2022: 13.9, 2023: 16.1, 2024: 17.9, 2025: 20.0}
+    row = _assess(_target(">=", 40.0, unit="%"), _kpi(points))
+    assert row["ratio_r"] == pytest.approx((2 ** 0.2 - 1) / (4 ** 0.1 - 1)) and row["ratio_r"] >= tg.ON_TRACK
+    assert row["required_per_year"] == pytest.approx(4.0) and row["achieved_per_year"] == pytest.approx(2.0)
+    assert row["prob_meet"] < tg.UNLIKELY_PROBABILITY
+    assert row["status"] == "at_risk" and row["basis"] == "projection"
+    assert "cần tăng 4,00" in row["note_vi"] and "+2,00" in row["note_vi"] and "xác suất đạt" in row["note_vi"]
+    assert "Có nguy cơ không đạt" in row["note_vi"] and "At risk" in row["note_en"]
+    assert not tg.contradicts(row["status"], row["required_per_year"], row["achieved_per_year"], row["prob_meet"], ">=")
+
+
+def test_on_track_stays_when_the_pace_achieved_covers_the_pace_needed():
+    points = {2020: 10.0, 2021: 15.2, 2022: 19.9, 2023: 25.1, 2024: 29.8, 2025: 35.0}  # 5 a year, needs 1
+    row = _assess(_target(">=", 40.0), _kpi(points))
+    assert row["status"] == "on_track" and row["basis"] == "cagr"
+    assert "Căn cứ: tỷ số Eurostat theo tăng trưởng kép R = " in row["note_vi"] and "xác suất đạt" in row["note_vi"]
+    # a low probability alone (pace covered) or a short pace alone (probability fine) is no contradiction
+    assert not tg.contradicts("on_track", 1.0, 5.0, 0.01, ">=")
+    assert not tg.contradicts("on_track", 6.0, 5.0, 0.50, ">=")
+    assert tg.contradicts("on_track", 6.0, 5.0, 0.30, ">=")
+    assert not tg.contradicts("at_risk", 6.0, 5.0, 0.30, ">=")
+    # decreasing targets (ranks): the pace needed is a drop; −2 a year needed against −1 achieved is short
+    assert tg.contradicts("on_track", -2.0, -1.0, 0.2, "rank<=") and not tg.contradicts("on_track", -1.0, -2.0, 0.2, "rank<=")
+    assert not tg.contradicts("on_track", 6.0, 5.0, math.nan, ">=")
+
+
+def test_linear_basis_is_named():
+    row = _assess(_target(">=", 10.0), _kpi({2020: -4.0, 2025: 1.0}))
+    assert row["basis"] == "linear" and "tăng tuyến tính" in row["note_vi"]
+    assert _assess(_target("rank<=", 6.0), _kpi({2024: 11.0, 2025: 6.0}))["basis"] == "actual"
+
+
+def _targets_from_raw() -> pd.DataFrame:
+    from pathlib import Path
+
+    from bnkpi_utils import clean
+    raw = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "raw" / "targets.csv")
+    return clean.resolve_targets(raw, [])
+
+
+def test_simulated_complete_round_has_no_status_contradicting_its_note_or_probability():
+    """A complete simulated round (tests/simulated_round.py, synthetic series for every indicator): no target is
+    on_track while the pace needed exceeds the pace achieved and P(meet) < 0.33; every verdict names its basis;
+    the note's paces are the table's; the 2023–2025 totals 4 + 5 + 4 and 3 + 4 + 4 are achieved."""
+    from simulated_round import effective_operator, simulated_round
+
+    targets = _targets_from_raw()
+    kpi, tfp_rows = simulated_round(targets)
+    a = tg.assess(targets, kpi, None, "Bắc Ninh", tfp_rows, as_of_year=2026)
+    judged = a[~a["status"].isin(["insufficient_data", "not_comparable"])]
+    assert len(judged) >= 0.75 * len(a)  # the round fills nearly every target
+    for _, r in a.iterrows():
+        assert not tg.contradicts(r["status"], r["required_per_year"], r["achieved_per_year"], r["prob_meet"],
+                                  effective_operator(r)), r["target_id"]
+    assert set(judged["basis"]) <= {"cagr", "linear", "projection", "actual", "period_mean", "period_sum"}
+    assert (judged["basis"] != "").all() and (a.loc[~a.index.isin(judged.index), "basis"] == "").all()
+    downgraded = a[a["basis"] == "projection"]
+    assert len(downgraded) >= 1 and (downgraded["status"] == "at_risk").all()  # the rule fires in a full round
+    paced = a[a["basis"].isin(["cagr", "linear", "projection"])]
+    for _, r in paced.iterrows():
+        assert tg.format_vi(abs(r["required_per_year"]), 2) in r["note_vi"], r["target_id"]
+        assert tg.format_vi(abs(r["achieved_per_year"]), 2) in r["note_vi"], r["target_id"]
+    totals = a.set_index("target_id").loc[["QD123-2.1f-1", "QD123-2.1f-2"]]
+    assert totals["status"].tolist() == ["achieved", "achieved"] and totals["latest_value"].tolist() == [11.0, 13.0]
+    reasons = tg.no_verdict_reasons(a)
+    started = a["method"] == "period_not_started"
+    assert started.any() and (reasons[started] == "needs_later_year").all()
+    assert reasons[a.set_index("target_id").index.get_loc("QD123-2.2g-1")] == "needs_later_year"
+
+
+# ------------------------------------------------------------------ aggregations: period_sum, increase_since
+
+
+def _sum_target(value, operator=">=", start=2023, end=2025, indicator="x"):
+    return _target(operator, value, year=end, indicator=indicator, aggregation="period_sum", period_start=start,
+                   period_end=end, unit="Dự án", issued="2023-04-05")
+
+
+def test_period_sum_totals_by_hand():
+    """QĐ 123 II.2.1.f: 12 S&T enterprises and about 10 start-up projects supported in 2023–2025."""
+    enterprises = _assess(_sum_target(12.0), _kpi({2023: 4.0, 2024: 5.0, 2025: 4.0}))  # 13 ≥ 12
+    startups = _assess(_sum_target(10.0), _kpi({2023: 3.0, 2024: 4.0, 2025: 4.0}))  # 11 ≥ 10
+    for row, total in ((enterprises, 13.0), (startups, 11.0)):
+        assert row["status"] == "achieved" and row["latest_value"] == total and row["basis"] == "period_sum"
+        assert (row["baseline_year"], row["latest_year"], row["n_points"]) == (2023, 2025, 3)
+    assert "đã đạt 13/12 sau 3 năm" in enterprises["note_vi"]
+    missed = _assess(_sum_target(12.0), _kpi({2023: 3.0, 2024: 3.0, 2025: 3.0}))  # 9 < 12, period over
+    assert missed["status"] == "not_achieved" and missed["latest_value"] == 9.0
+
+
+def test_partial_period_sum_reads_so_far_and_judges_the_pace():
+    row = _assess(_sum_target(12.0), _kpi({2023: 4.0, 2024: 5.0}), as_of_year=2025)
+    assert "đã đạt 9/12 sau 2 năm" in row["note_vi"]
+    # 4.5 a year against 12 / 3 = 4 a year: R = 1.125; needs 3 in the last year
+    assert row["ratio_r"] == pytest.approx(4.5 / 4.0) and row["status"] == "on_track"
+    assert row["required_per_year"] == pytest.approx(3.0) and row["achieved_per_year"] == pytest.approx(4.5)
+    slow = _assess(_sum_target(12.0), _kpi({2023: 2.0, 2024: 3.0}), as_of_year=2025)  # 2.5 / 4 = 0.625
+    assert slow["ratio_r"] == pytest.approx(0.625) and slow["status"] == "at_risk"
+    early = _assess(_sum_target(12.0), _kpi({2023: 7.0, 2024: 6.0}), as_of_year=2025)  # counts only add up
+    assert early["status"] == "achieved"
+    one = _assess(_sum_target(12.0), _kpi({2023: 4.0}), as_of_year=2024)
+    assert one["status"] == "insufficient_data" and "đã đạt 4/12 sau 1 năm" in one["note_vi"]
+    assert tg.no_verdict_reason(one) == "needs_later_year"
+    before = _assess(_sum_target(12.0, start=2026, end=2028), _kpi({2025: 4.0}), as_of_year=2026)
+    assert before["method"] == "period_not_started" and tg.no_verdict_reason(before) == "needs_later_year"
+
+
+def test_period_sum_with_old_province_years_is_a_lower_bound():
+    """2023–2024 counts of old Bắc Ninh are part of the merged province's: met → achieved; missed → no verdict."""
+    met = _assess(_sum_target(12.0), pd.concat([_kpi({2023: 4.0, 2024: 5.0}, territory="old"), _kpi({2025: 4.0})]))
+    assert met["status"] == "achieved" and "cận dưới" in met["note_vi"]
+    short = _assess(_sum_target(12.0), pd.concat([_kpi({2023: 3.0, 2024: 3.0}, territory="old"), _kpi({2025: 3.0})]))
+    assert short["status"] == "insufficient_data" and short["method"] == "period_sum_incomplete"
+    gap = _assess(_sum_target(12.0), _kpi({2023: 3.0, 2025: 3.0}), as_of_year=2026)
+    assert gap["status"] == "insufficient_data" and "2024" in gap["note_vi"]
+
+
+def test_increase_since_counts_the_base_year_as_a_point():
+    """QĐ 123 II.2.2.g: 6 more S&T enterprises and start-ups in 2030 than in 2025."""
+    target = _target(">=", 6.0, indicator="st_enterprises_startups_increase_since_2025", aggregation="increase_since",
+                     period_start=2025, period_end=2030, issued="2023-04-05")
+    base_only = _assess(target, _kpi({2020: 30.0, 2025: 40.0}, indicator="st_enterprises_startups"))
+    assert base_only["method"] == "one_point" and base_only["n_points"] == 1 and base_only["latest_value"] == 0.0
+    assert tg.no_verdict_reason(base_only) == "needs_later_year"
+    two = _assess(target, _kpi({2025: 40.0, 2026: 43.0}, indicator="st_enterprises_startups"), as_of_year=2027)
+    # 0 → 3 in one year, linear (base 0): required 6 / 5 = 1.2 a year, achieved 3: R = 2.5
+    assert two["n_points"] == 2 and two["ratio_r"] == pytest.approx(2.5) and two["status"] == "on_track"
+    assert two["basis"] == "linear" and two["required_per_year"] == pytest.approx(3 / 4)
+    no_base = _assess(target, _kpi({2023: 38.0, 2024: 39.0}, indicator="st_enterprises_startups"))
+    assert no_base["method"] == "base_year_missing" and "năm gốc 2025" in no_base["note_vi"]
+    assert tg.no_verdict_reason(no_base) == "not_returned" and tg.no_verdict_reason(no_base, round_held=False) == "not_asked"
+    plain = _target(">=", 6.0, indicator="st_enterprises_startups", aggregation="increase_since", period_start=2025,
+                    period_end=2030)
+    assert _assess(plain, _kpi({2025: 40.0, 2026: 43.0}, indicator="st_enterprises_startups"),
+                   as_of_year=2027)["latest_value"] == 3.0
+
+
+def test_coverage_lists_only_targets_without_any_value_as_without_data():
+    from bnkpi_utils import data_round
+
+    rows = [dict(target_id="A", agency="Sở KH&CN", n_points=0, status="insufficient_data", method="period_not_started"),
+            dict(target_id="B", agency="Sở KH&CN", n_points=0, status="insufficient_data", method="no_data"),
+            dict(target_id="C", agency="Sở KH&CN", n_points=0, status="insufficient_data", method="old_territory_only"),
+            dict(target_id="D", agency="Sở KH&CN", n_points=1, status="not_comparable", method="cross_scale"),
+            dict(target_id="E", agency="Sở KH&CN", n_points=4, status="on_track", method="eurostat_cagr")]
+    reports = pd.DataFrame([dict(period="2026-Q4", agency="Sở KH&CN")])
+    cov = data_round.coverage(pd.DataFrame(rows), reports).set_index("agency")
+    assert cov.loc["Sở KH&CN", "targets_without_data"] == "B" and cov.loc["Sở KH&CN", "no_data"] == 1
+    assert cov.loc["Sở KH&CN", "targets_no_verdict"] == (
+        "A: needs_later_year;B: not_returned;C: other_territory_only;D: not_comparable")
+    before_any_round = data_round.coverage(pd.DataFrame(rows)).set_index("agency")
+    assert "B: not_asked" in before_any_round.loc["Sở KH&CN", "targets_no_verdict"]
