@@ -153,10 +153,13 @@ def _never_comparable(t: pd.Series) -> bool:
 
 
 def _period_total(t: pd.Series) -> tuple[int, int] | None:
-    """(start, end) of a target stated as a total over a period (``…_2023_2025``, aggregation level)."""
-    if str(t.get("aggregation")) != "level" or _blank(t.get("period_start")) or _blank(t.get("period_end")):
+    """(start, end) of a target stated as a total over a period: aggregation ``period_sum``, or an older ``level``
+    row whose indicator names the period (``…_2023_2025``)."""
+    if _blank(t.get("period_start")) or _blank(t.get("period_end")) or base_indicator(t["indicator"]):
         return None
-    if base_indicator(t["indicator"]):
+    if str(t.get("aggregation")) == "period_sum":
+        return int(t["period_start"]), int(t["period_end"])
+    if str(t.get("aggregation")) != "level":
         return None
     match = re.search(r"_(\d{4})_(\d{4})$", str(t["indicator"]))
     return (int(match[1]), int(match[2])) if match else None
