@@ -160,7 +160,7 @@ def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, flo
     periods = periods.sort_values("period_start").reset_index(drop=True)
     labels = list(periods["years_with_data"])
     x = np.arange(len(periods))
-    alphas = periods["alpha"].dropna().unique() if "alpha" in periods else []
+    alphas = periods["alpha"].dropna().round(4).unique() if "alpha" in periods else []  # 0.35 and 0.3499999… are one α
     used = f" (α = {label(float(alphas[0]), 2, lang)})" if len(alphas) == 1 else ""  # the α of the bars, not a default
     ax.bar(x, periods["tfp_share_pct"], color=BLUE, width=0.6, label=("Ước tính" if lang != "en" else "Estimate") + used)
     for i, row in periods.iterrows():
@@ -418,6 +418,14 @@ def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict):
     _title(fig, texts["title"])
     fig.legend(frameon=False, loc="outside lower left", ncols=1)
     return fig
+
+
+def append_to_title(fig: plt.Figure, text: str) -> None:
+    """Add ``text`` to the title of the figure's first axes, wherever the style put it (the suite's titles are on the
+    left, ``axes.titlelocation``; ``get_title()`` alone reads the empty centre title)."""
+    ax = fig.axes[0]
+    where = next((loc for loc in ("left", "center", "right") if ax.get_title(loc=loc)), plt.rcParams["axes.titlelocation"])
+    ax.set_title(f"{ax.get_title(loc=where)} {text}".strip(), loc=where)
 
 
 def _title(fig: plt.Figure, text: str) -> None:

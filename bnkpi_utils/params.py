@@ -63,6 +63,9 @@ def convert(key: str, value: object) -> object:
             raise ValueError
         converted = kind(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
+        if kind is float and isinstance(value, str) and "," in value and "." not in value:
+            raise ParameterError(f"parameter {key}: {value!r} is not a float: write the decimal with a point, "
+                                 f"{key}={value.strip().replace(',', '.')}") from None
         raise ParameterError(f"parameter {key}: {value!r} is not a {kind.__name__}") from None
     ok, requirement = _CHECKS[key]
     if not ok(converted):
