@@ -31,7 +31,7 @@ DEFAULTS: dict[str, object] = {
 }
 
 DESCRIPTIONS = {
-    "region": "province analysed (official name with diacritics)",
+    "region": "province analysed: only Bắc Ninh has targets and PII pillar data (\"Bac Ninh\" is accepted)",
     "alpha": "capital share α of the growth accounting (0 < α < 1)",
     "delta": "depreciation rate δ of the perpetual inventory (0 < δ < 1)",
     "growth_guard": "GDP growth guard in log points: no TFP share at or below it (contractions included)",
@@ -52,6 +52,30 @@ _CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
 class ParameterError(ValueError):
     """An unknown key or a value of the wrong type or range (a usage error: exit 64)."""
 
+    def _render_traceback_(self) -> list[str]:  # in a notebook, IPython shows this line instead of a traceback
+        return [f"Tham số không hợp lệ — {self}"]
+
+
+# The provinces a run can analyse: the four source documents set Bắc Ninh's targets, and the PII pillar data cover
+# Bắc Ninh only, so another province would fail in notebook 02 (no pillars) and leave every target without data in 04.
+ANALYSED_REGIONS: tuple[str, ...] = ("Bắc Ninh",)
+
+
+def check_region(value: object) -> str:
+    """The official name of an analysed province (diacritics, case and the "tỉnh" prefix matched as the provinces
+    module does), or a ParameterError listing the allowed names — before any notebook runs."""
+    from . import provinces  # local: the module imports stay as the parameters' owner left them
+
+    allowed = ", ".join(ANALYSED_REGIONS)
+    try:
+        official = provinces.normalise_region(str(value))
+    except provinces.UnknownProvince:
+        raise ParameterError(f"parameter region: {value!r} is not a province name; allowed: {allowed}") from None
+    if official not in ANALYSED_REGIONS:
+        raise ParameterError(f"parameter region: {official} has no targets or PII pillar data in this suite; "
+                             f"allowed: {allowed}")
+    return official
+
 
 def convert(key: str, value: object) -> object:
     """``value`` (text from the command line, or a TOML value) as the type of the default, range-checked."""
@@ -67,6 +91,8 @@ def convert(key: str, value: object) -> object:
             raise ParameterError(f"parameter {key}: {value!r} is not a float: write the decimal with a point, "
                                  f"{key}={value.strip().replace(',', '.')}") from None
         raise ParameterError(f"parameter {key}: {value!r} is not a {kind.__name__}") from None
+    if key == "region":
+        converted = check_region(converted)
     ok, requirement = _CHECKS[key]
     if not ok(converted):
         raise ParameterError(f"parameter {key}: {converted!r} {requirement}")

@@ -75,3 +75,26 @@ def test_brief_states_the_alpha_parameter_and_its_capital_sentence(alpha):
     assert len(capital) == 1 and expected in capital[0]
     assert brief.TEXT["vi"]["methods"].format(alpha=brief.fmt(brief.alpha_used(t), "vi")).count(
         f"α = {charts.label(alpha, 2, 'vi')}") == 1
+
+
+@pytest.mark.parametrize("text", ["Bắc Ninh", "Bac Ninh", "tỉnh Bắc Ninh", " bắc ninh "])
+def test_region_spelled_any_way_is_the_official_name(text):
+    assert params.parse_assignments([f"region={text}"]) == {"region": "Bắc Ninh"}
+
+
+@pytest.mark.parametrize("text, cause", [("Bắc Giang", "Bắc Giang has no targets or PII pillar data"),
+                                         ("Hà Nội", "Hà Nội has no targets"), ("Bac Ninhh", "not a province name")])
+def test_region_without_data_is_refused_with_the_allowed_list(text, cause):
+    with pytest.raises(params.ParameterError, match=re.escape(cause)) as refused:
+        params.parse_assignments([f"region={text}"])
+    assert str(refused.value).endswith("allowed: Bắc Ninh")
+    assert refused.value._render_traceback_()[0].startswith("Tham số không hợp lệ")  # one line in a notebook
+
+
+def test_cli_refuses_a_region_before_anything_runs(capsys, tmp_path):
+    from bnkpi_utils import cli
+
+    assert cli.main(["run", "--param", "region=Bắc Giang", "--output-dir", str(tmp_path / "o"),
+                     "--processed-dir", str(tmp_path / "p")]) == 64
+    assert "allowed: Bắc Ninh" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists() and not (tmp_path / "p").exists()
