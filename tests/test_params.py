@@ -98,3 +98,108 @@ def test_cli_refuses_a_region_before_anything_runs(capsys, tmp_path):
                      "--processed-dir", str(tmp_path / "p")]) == 64
     assert "allowed: Bắc Ninh" in capsys.readouterr().err
     assert not (tmp_path / "o").exists() and not (tmp_path / "p").exists()
+
+
+# ------------------------------------------------------------------------------------------ docs in step with the CLI
+
+
+def _contract_commands() -> dict[str, set[str]]:
+    """docs/contracts.md's command list: subcommand → the options it writes."""
+    from conftest import ROOT
+
+    text = (ROOT / "docs" / "contracts.md").read_text(encoding="utf-8")
+    block = text.split("### `bnkpi` commands", 1)[1].split("```", 2)[1]
+    commands: dict[str, set[str]] = {}
+    current = None
+    for line in block.splitlines():
+        words = line.split()
+        if words[:1] == ["bnkpi"] and len(words) > 1 and not words[1].startswith("-"):
+            current = words[1]
+            commands[current] = set()
+        if current:
+            commands[current] |= set(re.findall(r"--[a-z][a-z-]*", line))
+    return commands
+
+
+def test_contracts_list_every_command_and_option_of_bnkpi_help():
+    import argparse
+
+    from bnkpi_utils import cli
+
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    actual = {name: {o for a in p._actions for o in a.option_strings  # what `bnkpi <name> --help` shows
+                     if o.startswith("--") and o != "--help" and a.help != argparse.SUPPRESS}
+              for name, p in sub.choices.items()}
+    documented = _contract_commands()
+    assert set(documented) == set(actual), "docs/contracts.md's command list differs from `bnkpi --help`"
+    for name in actual:
+        # --send SMTP-OPTIONS stands for bnkpi send's options, written once under `bnkpi send`
+        missing = actual[name] - documented[name] - (actual["send"] if name == "run" else set())
+        assert not missing, f"bnkpi {name}: {sorted(missing)} not in docs/contracts.md"
+        assert not documented[name] - actual[name], f"bnkpi {name}: {sorted(documented[name] - actual[name])} unknown"
+
+
+# ------------------------------------------------------------------------------------------ a newcomer's first steps
+
+
+def test_readme_is_read_in_five_minutes_and_its_first_screen_says_how_to_start():
+    from conftest import ROOT
+
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 150
+    first = "\n".join(lines[:60])
+    for needed in ("make run", "make test", "min", "outputs/briefs/brief_vi.html", "./bnkpi",
+                   "source .venv/bin/activate"):
+        assert needed in first, f"README's first screen does not say {needed!r}"
+    assert ("Một đợt thu thập mô phỏng, mỗi cơ quan chỉ điền số mình có (hai tỉnh cũ 2021–2024, tỉnh mới từ 2025), "
+            "cho kết luận với 74/98 chỉ tiêu hiện hành (75,5 %; 36,7 % nếu không ghép hai tỉnh cũ) — xem "
+            "docs/data-round.md.") in lines
+    for doc in ("docs/researchers.md", "docs/operators.md", "docs/data-round.md", "docs/contracts.md"):
+        assert doc in "\n".join(lines) and (ROOT / doc).exists()
+
+
+def _script_without_venv(tmp_path, relative):
+    """A copy of a repository script in a folder that has no .venv, as in a clone before `make setup`."""
+    import shutil
+    import subprocess
+
+    from conftest import ROOT
+
+    copy = tmp_path / relative
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / relative, copy)
+    return lambda *args: subprocess.run([str(copy), *args], capture_output=True, text=True, timeout=60)
+
+
+def test_bnkpi_wrapper_runs_the_venv_command_or_says_run_make_setup(tmp_path):
+    import subprocess
+
+    from conftest import ROOT
+
+    done = subprocess.run([str(ROOT / "bnkpi"), "--version"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.startswith("bnkpi ")
+    done = _script_without_venv(tmp_path, "bnkpi")("--help")
+    assert done.returncode == 127 and "run 'make setup'" in done.stderr
+
+
+def test_git_filter_without_venv_says_run_make_setup(tmp_path):
+    done = _script_without_venv(tmp_path, "tools/git-nbstripout")("--keep-id")
+    assert done.returncode == 1 and "run 'make setup'" in done.stderr
+
+
+@pytest.mark.parametrize("code, said", [(0, "have no problems"), (2, "have problems")])
+def test_make_validate_states_its_result_when_piped(tmp_path, code, said):
+    import subprocess
+    import time
+
+    from conftest import ROOT
+
+    (tmp_path / "bnkpi").write_text(f"#!/bin/sh\nexit {code}\n")  # bnkpi validate as it behaves without a terminal
+    (tmp_path / "bnkpi").chmod(0o755)
+    (tmp_path / "installed").touch()
+    time.sleep(0.01)
+    (tmp_path / "filter").touch()  # newer than the Makefile and the install: the git config is left alone
+    done = subprocess.run(["make", "-s", "validate", f"BIN={tmp_path}", f"STAMP={tmp_path / 'installed'}",
+                           f"FILTER_STAMP={tmp_path / 'filter'}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == code and said in done.stdout
