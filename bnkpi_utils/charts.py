@@ -184,8 +184,8 @@ def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, flo
     return fig
 
 
-def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
-    """Average yearly growth split into capital, labour and TFP (log points), by period."""
+def growth_decomposition(periods: pd.DataFrame, lang: str = "vi", region: str = "Việt Nam"):
+    """Average yearly growth split into capital, labour and TFP (log points), by period, for ``region``."""
     fig, ax = new_figure(4.0)
     periods = periods.sort_values("period_start").reset_index(drop=True)
     labels = list(periods["years_with_data"])
@@ -206,7 +206,8 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
     ax.set_xticks(x, labels, fontsize=8)
     ax.yaxis.set_major_formatter(vi_formatter(1, lang))
     ax.set_ylabel("điểm % mỗi năm (log)" if lang != "en" else "log points a year")
-    ax.set_title("Việt Nam: nguồn tăng trưởng bình quân năm" if lang != "en" else "Viet Nam: sources of yearly growth")
+    ax.set_title(f"{region}: nguồn tăng trưởng bình quân năm" if lang != "en"
+                 else f"{'Viet Nam' if region == 'Việt Nam' else region}: sources of yearly growth")
     ax.legend(frameon=False, fontsize=8, ncols=4, loc="upper right")
     return fig
 
