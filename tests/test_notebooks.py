@@ -164,7 +164,7 @@ def test_interactive_runs_write_to_scratch_and_relative_paths_start_at_the_root(
 
 def test_a_notebook_run_too_early_names_the_notebook_to_run_first(tmp_path):
     dirs = config.NotebookDirs(tmp_path, tmp_path / "processed", tmp_path, tmp_path / "tables", tmp_path, ["vi"])
-    with pytest.raises(config.NotebookInputMissing, match=r"run notebooks/01_clean\.ipynb first"):
+    with pytest.raises(config.NotebookInputMissing, match=r"hãy chạy notebooks/01_clean\.ipynb trước"):
         config.require(dirs, ("01_clean",))
     (tmp_path / "processed").mkdir()
     (tmp_path / "processed" / "targets.csv").write_text("x\n")
@@ -176,9 +176,9 @@ def test_a_notebook_run_too_early_names_the_notebook_to_run_first(tmp_path):
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "pii_rank_history_vi.png").write_bytes(b"")
     config.require(dirs._replace(langs=["vi"]), ("02_pii",))
-    with pytest.raises(config.NotebookInputMissing, match='02_pii.ipynb first with the same folders and lang = "en"'):
+    with pytest.raises(config.NotebookInputMissing, match='02_pii.ipynb trước, với cùng các thư mục và lang = "en"'):
         config.require(dirs._replace(langs=["vi", "en"]), ("02_pii",))  # a brief in English needs English charts
-    assert config.NotebookInputMissing("m")._render_traceback_() == ["NotebookInputMissing: m"]
+    assert config.NotebookInputMissing("m")._render_traceback_() == ["Thiếu dữ liệu đầu vào: m"]
 
 
 def test_readable_shows_years_as_integers_and_leaves_other_columns():
@@ -362,6 +362,7 @@ def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_v
             text = _outputs_text(cell)
             assert "Empty DataFrame" not in text, f"{name}: a bare empty table instead of a sentence:\n{cell.source}"
             assert "insufficient_data" not in text and "not_comparable" not in text, f"{name}: a raw status code"
+            assert "Interactive run" not in text and "not summed" not in text, f"{name}: English for the researcher"
     report = next(c for c in run["01_clean"].cells if "report_summary" in c.source)
     assert "Chưa có tệp nào" in _outputs_text(report)  # the shipped data hold no returned workbook
     kh279 = next(c for c in run["02_pii"].cells if "check_pillar_targets" in c.source)
