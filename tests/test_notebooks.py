@@ -352,11 +352,19 @@ def test_notebook_03_shows_a_provinces_own_tfp_when_its_series_exist(tmp_path):
     assert (output / "figures" / "tfp_decomposition_lai_chau_vi.png").exists()
 
 
-def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_vietnamese(tmp_path):
-    """The five notebooks as a researcher runs them (from notebooks/, into a scratch folder), at α = 0,35."""
+@pytest.mark.parametrize("alpha, shown", [(0.30, "0,30"), (0.35, "0,35"), (0.50, "0,50")])
+def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_vietnamese(tmp_path, alpha, shown):
+    """The five notebooks as a researcher runs them (from notebooks/, into a scratch folder) at three α: the α
+    reaches the tables without float noise and the brief's method line and capital sentence."""
     folders = dict(processed_dir=str(tmp_path / "processed"), output_dir=str(tmp_path / "out"))
-    run = {name: _execute(name, tmp_path, **folders, **({"alpha": 0.35} if name in ("03_tfp", "04_targets") else {}))
+    run = {name: _execute(name, tmp_path, **folders, **({"alpha": alpha} if name in ("03_tfp", "04_targets") else {}))
            for name in ("01_clean", "02_pii", "03_tfp", "04_targets", "05_brief")}
+    periods = pd.read_csv(tmp_path / "out" / "tables" / "tfp_periods.csv")
+    assert periods.loc[periods.method == "cobb_douglas", "alpha"].unique().tolist() == [alpha]
+    page = (tmp_path / "out" / "briefs" / "brief_vi.html").read_text(encoding="utf-8")
+    assert f"tỷ phần vốn α = {shown}" in page and "Với mục tiêu 55%, vốn chỉ có thể tăng tối đa" in page
+    tfp_cells = "".join(_outputs_text(c) for c in run["03_tfp"].cells if c.cell_type == "code")
+    assert f"α = {shown}" in tfp_cells
     for name, nb in run.items():
         for cell in (c for c in nb.cells if c.cell_type == "code"):
             text = _outputs_text(cell)
