@@ -137,3 +137,56 @@ def declared(notebook: Path) -> list[str]:
 def for_notebook(notebook: Path, values: dict[str, object]) -> dict[str, object]:
     """The values a run passes to one notebook: only the keys it declares (papermill warns about the others)."""
     return {name: values[name] for name in declared(notebook)}
+
+
+# ------------------------------------------------------------------------------------------ parameters beside tables
+# Interactive runs share one scratch folder: each notebook records the analysis parameters it used in
+# OUTPUT/parameters/<notebook>.json, and the brief refuses tables made with different values.
+PARAMETERS_FOLDER = "parameters"
+
+
+class ParameterMismatch(RuntimeError):
+    """Tables in one output folder made with different analysis parameters (shown in Jupyter as one line)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"Tham số không khớp — {self}"]
+
+
+def record(output: Path, notebook: str, values: dict[str, object]) -> Path:
+    """Write the analysis parameters ``notebook`` used beside its tables: OUTPUT/parameters/<notebook>.json."""
+    import json
+
+    folder = Path(output) / PARAMETERS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook}.json"
+    path.write_text(json.dumps(dict(notebook=notebook, parameters=values), ensure_ascii=False, indent=1) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def shown(value: object) -> str:
+    from .numbers import format_vi
+
+    return format_vi(value, 2) if isinstance(value, float) else str(value)
+
+
+def check_same(output: Path) -> dict[str, object]:
+    """The analysis parameters the notebooks recorded in ``output``, or ParameterMismatch naming each value and the
+    notebook that used it when two notebooks used different values of one parameter."""
+    import json
+
+    used: dict[str, dict[str, object]] = {}
+    for path in sorted((Path(output) / PARAMETERS_FOLDER).glob("*.json")):
+        content = json.loads(path.read_text(encoding="utf-8"))
+        for key, value in content["parameters"].items():
+            used.setdefault(key, {})[content["notebook"]] = value
+    differing = []
+    for key, by_notebook in used.items():
+        distinct = {round(v, 10) if isinstance(v, float) else v for v in by_notebook.values()}
+        if len(distinct) > 1:
+            differing.append(f"{key} = " + ", ".join(f"{shown(v)} ({n})" for n, v in sorted(by_notebook.items())))
+    if differing:
+        raise ParameterMismatch(
+            f"các bảng trong {output} được tạo với tham số khác nhau: {'; '.join(differing)}. Chạy lại các sổ tay "
+            "02–04 với cùng tham số (hoặc `bnkpi run --param ...`) rồi mới chạy sổ tay này.")
+    return {key: next(iter(by_notebook.values())) for key, by_notebook in used.items()}

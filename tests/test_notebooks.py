@@ -382,3 +382,9 @@ def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_v
     images = [o for c in run["05_brief"].cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
     assert len(images) >= 3  # the brief's charts, inline
+    if alpha == 0.35:  # 04 rerun at another α into the same scratch folder: 05 refuses to mix the tables
+        import papermill as pm
+
+        _execute("04_targets", tmp_path, **folders, alpha=0.43)
+        with pytest.raises(pm.PapermillExecutionError, match=r"alpha = 0,35 \(03_tfp\), 0,43 \(04_targets\)"):
+            _execute("05_brief", tmp_path, **folders)

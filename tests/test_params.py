@@ -203,3 +203,17 @@ def test_make_validate_states_its_result_when_piped(tmp_path, code, said):
     done = subprocess.run(["make", "-s", "validate", f"BIN={tmp_path}", f"STAMP={tmp_path / 'installed'}",
                            f"FILTER_STAMP={tmp_path / 'filter'}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == code and said in done.stdout
+
+
+# ------------------------------------------------------------------------------------------ runs that do not mix
+
+
+def test_brief_refuses_tables_made_with_different_parameters(tmp_path):
+    params.record(tmp_path, "03_tfp", dict(alpha=0.35, delta=0.05, growth_guard=0.5))
+    params.record(tmp_path, "04_targets", dict(region="Bắc Ninh", alpha=0.43, delta=0.05, growth_guard=0.5))
+    with pytest.raises(params.ParameterMismatch, match=re.escape("alpha = 0,35 (03_tfp), 0,43 (04_targets)")) as mix:
+        params.check_same(tmp_path)
+    assert mix.value._render_traceback_()[0].startswith("Tham số không khớp")
+    params.record(tmp_path, "04_targets", dict(region="Bắc Ninh", alpha=0.35, delta=0.05, growth_guard=0.5))
+    assert params.check_same(tmp_path) == dict(alpha=0.35, delta=0.05, growth_guard=0.5, region="Bắc Ninh")
+    assert params.check_same(tmp_path / "empty") == {}
