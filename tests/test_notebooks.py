@@ -377,6 +377,10 @@ def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_v
     assert any("score_2024" in o.get("data", {}).get("text/html", "") for o in kh279.outputs)
     counts = next(c for c in run["04_targets"].cells if "status_counts" in c.source)
     assert "Chưa đủ số liệu" in _outputs_text(counts)
+    coverage = pd.read_csv(tmp_path / "out" / "tables" / "targets_coverage.csv")
+    department = int(coverage.loc[coverage.agency == "Sở KH&CN", "targets"].iloc[0])  # unassigned targets included
+    heat_map = next(c for c in run["04_targets"].cells if "status_by_agency" in c.source)
+    assert f"Sở KH&CN: {department} chỉ tiêu, gồm " in _outputs_text(heat_map)  # one count per agency
     projection = next(c for c in run["04_targets"].cells if "prob_meet.notna()" in c.source)
     assert "Chưa có dự báo nào" in _outputs_text(projection)
     images = [o for c in run["05_brief"].cells if c.cell_type == "code" for o in c.outputs
