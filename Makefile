@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.bnkpi-installed
 LAB_STAMP := $(VENV)/.bnkpi-lab-installed
+FILTER_STAMP := $(VENV)/.bnkpi-git-filter
 # What a run adds to a notebook besides outputs (papermill timings, the kernel's version details): not committed.
 STRIP_KEYS := metadata.papermill cell.metadata.papermill cell.metadata.execution \
 	$(addprefix metadata.language_info.,codemirror_mode file_extension mimetype nbconvert_exporter pygments_lexer version)
@@ -30,17 +31,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name bnkpi --display-name "Python (bnkpi)" >/dev/null
-	@# nbstripout as the git filter named in .gitattributes: notebooks are committed without outputs, whatever
-	@# Lab saved on disk (--keep-id: cell ids stay stable, so diffs show only real edits)
-	@if git rev-parse --git-dir >/dev/null 2>&1; then \
-		git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id --extra-keys "$(STRIP_KEYS)"'; \
-		git config filter.nbstripout.smudge cat; \
-		git config filter.nbstripout.required true; \
-		git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout -t --keep-id'; \
-	fi
 	touch $(STAMP)
 
-setup: $(STAMP)
+# nbstripout as the git filter named in .gitattributes: notebooks are committed without outputs, whatever
+# Lab saved on disk (--keep-id: cell ids stay stable, so diffs show only real edits). Through
+# tools/git-nbstripout, which says "run make setup" when .venv is missing. Its own stamp, so that a clone set up
+# before this rule gets it without reinstalling the package.
+$(FILTER_STAMP): $(STAMP) Makefile
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git config filter.nbstripout.clean '"$(CURDIR)/tools/git-nbstripout" --keep-id --extra-keys "$(STRIP_KEYS)"'; \
+		git config filter.nbstripout.smudge cat; \
+		git config filter.nbstripout.required true; \
+		git config diff.ipynb.textconv '"$(CURDIR)/tools/git-nbstripout" -t --keep-id --extra-keys "$(STRIP_KEYS)"'; \
+	fi
+	@touch $(FILTER_STAMP)
+
+setup: $(FILTER_STAMP)
 
 # Debian's Chromium and ChromeDriver, for the test that renders the brief as a leader sees it.
 browser:
@@ -50,21 +56,26 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-run: $(STAMP)
+run: $(FILTER_STAMP)
 	$(BIN)/bnkpi run
+	@echo "Brief: $(CURDIR)/outputs/briefs/brief_vi.html   (then: ./bnkpi --help, or source .venv/bin/activate)"
 
-validate: $(STAMP)
-	$(BIN)/bnkpi validate
+# bnkpi validate is quiet on success without a terminal; the result line is said here in every case.
+validate: $(FILTER_STAMP)
+	@$(BIN)/bnkpi validate; rc=$$?; \
+	if [ $$rc = 0 ]; then echo "make validate: the raw data in data/raw have no problems"; \
+	else echo "make validate: the raw data have problems (listed above as file:row:column: message; exit $$rc)"; fi; \
+	exit $$rc
 
 # The unit and end-to-end tests, then every notebook through nbval (see [tool.pytest.ini_options]).
 # Two workers (the machine's two cores); loadscope keeps each notebook's nbval cells and each test module's
 # fixtures in one worker. Plain `pytest` (one process) runs the same suite.
-test: $(STAMP) browser
+test: $(FILTER_STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 # JupyterLab for researchers (not needed by `make run`/`make test`): serves the repository root (notebooks,
 # outputs, outputs_scratch, data) and opens notebooks/. Installs once (stamp), so later starts work offline.
-$(LAB_STAMP): $(STAMP)
+$(LAB_STAMP): $(FILTER_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[lab]'
 	touch $(LAB_STAMP)
 

@@ -1064,6 +1064,21 @@ def short_source(source, lang: str = "vi") -> str:
     return document_name(first, lang) if lang == "en" else first.split(",")[0].strip()[:60]
 
 
+def alpha_used(t: dict) -> float:
+    """The capital share α the run used (the ``alpha`` parameter), read from the growth accounting's Cobb-Douglas
+    rows; never a statistic of the target arithmetic, whose α grid also holds 0.35 and 0.50 for comparison."""
+    for name in ("tfp_growth_accounting", "tfp_published_check"):
+        table = t.get(name)
+        if table is None or "alpha" not in table or table.empty:
+            continue
+        if "method" in table:
+            table = table[table["method"] == "cobb_douglas"]
+        values = table["alpha"].dropna().round(6).unique()
+        if len(values) == 1:
+            return float(values[0])
+    return tfp.DEFAULT_ALPHA
+
+
 def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
     """The TFP section: main points (the goal against the record, the province's own estimate, passed goals),
     further points for the appendix (revision, capital arithmetic, other published estimates) and the chart's
@@ -1124,8 +1139,8 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
                 new_doc=document_name(current.get("document"), lang)))
     if arithmetic is not None and len(arithmetic) and current is not None:
         share = float(current["target_value"])
-        alpha = arithmetic["alpha"].median()
-        row = arithmetic[(arithmetic["target_share_pct"] == share) & (arithmetic["alpha"] == alpha)
+        alpha = alpha_used(t)
+        row = arithmetic[(arithmetic["target_share_pct"] == share) & ((arithmetic["alpha"] - alpha).abs() < 1e-6)
                          & (arithmetic["labour_growth"] == 1.0)]
         if len(row):
             extra.append(P["tfp_capital"].format(share=f(share, 0), low=f(row["max_capital_growth"].min(), 0),
@@ -1209,7 +1224,7 @@ def build_context(output_dir: Path, lang: str = "vi", today: dt.date | None = No
     pii_points, pii_data = _pii_points(t, lang)
     tfp_points, tfp_data = _tfp_points(t, lang, as_of)
     unjudged = _unjudged_by_agency(assessment, lang)
-    alpha = t["tfp_target_arithmetic"]["alpha"].median() if "tfp_target_arithmetic" in t else 0.43
+    alpha = alpha_used(t)
     data_year = int(assessment["latest_year"].dropna().max()) if assessment["latest_year"].notna().any() else None
     previous = history.previous_assessment(output_dir)
     found = decisions(t, lang, period, previous[1] if previous else None)

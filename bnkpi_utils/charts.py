@@ -160,7 +160,7 @@ def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, flo
     periods = periods.sort_values("period_start").reset_index(drop=True)
     labels = list(periods["years_with_data"])
     x = np.arange(len(periods))
-    alphas = periods["alpha"].dropna().unique() if "alpha" in periods else []
+    alphas = periods["alpha"].dropna().round(4).unique() if "alpha" in periods else []  # 0.35 and 0.3499999… are one α
     used = f" (α = {label(float(alphas[0]), 2, lang)})" if len(alphas) == 1 else ""  # the α of the bars, not a default
     ax.bar(x, periods["tfp_share_pct"], color=BLUE, width=0.6, label=("Ước tính" if lang != "en" else "Estimate") + used)
     for i, row in periods.iterrows():
@@ -184,8 +184,8 @@ def tfp_shares(periods: pd.DataFrame, band: pd.DataFrame, targets: dict[str, flo
     return fig
 
 
-def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
-    """Average yearly growth split into capital, labour and TFP (log points), by period."""
+def growth_decomposition(periods: pd.DataFrame, lang: str = "vi", region: str = "Việt Nam"):
+    """Average yearly growth split into capital, labour and TFP (log points), by period, for ``region``."""
     fig, ax = new_figure(4.0)
     periods = periods.sort_values("period_start").reset_index(drop=True)
     labels = list(periods["years_with_data"])
@@ -206,7 +206,8 @@ def growth_decomposition(periods: pd.DataFrame, lang: str = "vi"):
     ax.set_xticks(x, labels, fontsize=8)
     ax.yaxis.set_major_formatter(vi_formatter(1, lang))
     ax.set_ylabel("điểm % mỗi năm (log)" if lang != "en" else "log points a year")
-    ax.set_title("Việt Nam: nguồn tăng trưởng bình quân năm" if lang != "en" else "Viet Nam: sources of yearly growth")
+    ax.set_title(f"{region}: nguồn tăng trưởng bình quân năm" if lang != "en"
+                 else f"{'Viet Nam' if region == 'Việt Nam' else region}: sources of yearly growth")
     ax.legend(frameon=False, fontsize=8, ncols=4, loc="upper right")
     return fig
 
@@ -440,6 +441,14 @@ def brief_pii_ranks(trajectory: pd.DataFrame, province: str, texts: dict, goal_r
     fig.legend(handles, labels, frameon=False, loc="outside lower left", ncols=1, handlelength=1.6)
     _title(fig, texts["title"])
     return fig
+
+
+def append_to_title(fig: plt.Figure, text: str) -> None:
+    """Add ``text`` to the title of the figure's first axes, wherever the style put it (the suite's titles are on the
+    left, ``axes.titlelocation``; ``get_title()`` alone reads the empty centre title)."""
+    ax = fig.axes[0]
+    where = next((loc for loc in ("left", "center", "right") if ax.get_title(loc=loc)), plt.rcParams["axes.titlelocation"])
+    ax.set_title(f"{ax.get_title(loc=where)} {text}".strip(), loc=where)
 
 
 def _title(fig: plt.Figure, text: str) -> None:

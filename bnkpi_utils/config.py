@@ -77,7 +77,7 @@ class NotebookInputMissing(RuntimeError):
     """A notebook opened before the one that writes its inputs; shown in Jupyter as one line, no traceback."""
 
     def _render_traceback_(self) -> list[str]:  # IPython shows these lines instead of a traceback
-        return [f"{type(self).__name__}: {self}"]
+        return [f"Thiếu dữ liệu đầu vào: {self}"]
 
 
 def require(dirs: NotebookDirs, after: tuple[str, ...]) -> None:
@@ -88,10 +88,10 @@ def require(dirs: NotebookDirs, after: tuple[str, ...]) -> None:
             for lang in dirs.langs if "{lang}" in name else [None]:
                 path = ((dirs.processed if folder == "processed" else dirs.tables) / name.format(lang=lang)).resolve()
                 if not path.exists():
-                    with_lang = f" and lang = \"{lang}\" (or \"all\")" if lang else ""
+                    with_lang = f" và lang = \"{lang}\" (hoặc \"all\")" if lang else ""
                     raise NotebookInputMissing(
-                        f"{path} does not exist yet: run notebooks/{notebook}.ipynb first with the same folders"
-                        f"{with_lang} (or `bnkpi run`, which runs every notebook in order).")
+                        f"chưa có {path}: hãy chạy notebooks/{notebook}.ipynb trước, với cùng các thư mục"
+                        f"{with_lang} (hoặc `bnkpi run`, lệnh chạy mọi sổ tay theo thứ tự).")
 
 
 YEAR_COLUMN = re.compile(r"(^|_)(year|edition|period_start|period_end)(_|$)")
@@ -135,5 +135,5 @@ def notebook_setup(raw_dir: str = "", processed_dir: str = "", output_dir: str =
     _display_settings()
     require(dirs, after)
     if not output_dir:
-        print(f"Interactive run: results go to {output} (scratch); `bnkpi run` alone publishes to outputs/.")
+        print(f"Chạy tương tác: kết quả ghi vào {output} (thư mục nháp); chỉ `bnkpi run` mới công bố vào outputs/.")
     return dirs

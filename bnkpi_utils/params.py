@@ -35,7 +35,7 @@ DEFAULTS: dict[str, object] = {
 }
 
 DESCRIPTIONS = {
-    "region": "province analysed (official name with diacritics)",
+    "region": "province analysed: only Bắc Ninh has targets and PII pillar data (\"Bac Ninh\" is accepted)",
     "alpha": "capital share α of the growth accounting (0 < α < 1)",
     "delta": "depreciation rate δ of the perpetual inventory (0 < δ < 1)",
     "growth_guard": "GDP growth guard in log points: no TFP share at or below it (contractions included)",
@@ -61,6 +61,30 @@ _CHECKS: dict[str, tuple[Callable[[object], bool], str]] = {
 class ParameterError(ValueError):
     """An unknown key or a value of the wrong type or range (a usage error: exit 64)."""
 
+    def _render_traceback_(self) -> list[str]:  # in a notebook, IPython shows this line instead of a traceback
+        return [f"Tham số không hợp lệ — {self}"]
+
+
+# The provinces a run can analyse: the four source documents set Bắc Ninh's targets, and the PII pillar data cover
+# Bắc Ninh only, so another province would fail in notebook 02 (no pillars) and leave every target without data in 04.
+ANALYSED_REGIONS: tuple[str, ...] = ("Bắc Ninh",)
+
+
+def check_region(value: object) -> str:
+    """The official name of an analysed province (diacritics, case and the "tỉnh" prefix matched as the provinces
+    module does), or a ParameterError listing the allowed names — before any notebook runs."""
+    from . import provinces  # local: the module imports stay as the parameters' owner left them
+
+    allowed = ", ".join(ANALYSED_REGIONS)
+    try:
+        official = provinces.normalise_region(str(value))
+    except provinces.UnknownProvince:
+        raise ParameterError(f"parameter region: {value!r} is not a province name; allowed: {allowed}") from None
+    if official not in ANALYSED_REGIONS:
+        raise ParameterError(f"parameter region: {official} has no targets or PII pillar data in this suite; "
+                             f"allowed: {allowed}")
+    return official
+
 
 def convert(key: str, value: object) -> object:
     """``value`` (text from the command line, or a TOML value) as the type of the default, range-checked."""
@@ -72,7 +96,12 @@ def convert(key: str, value: object) -> object:
             raise ValueError
         converted = kind(value.strip() if isinstance(value, str) else value)
     except (TypeError, ValueError):
+        if kind is float and isinstance(value, str) and "," in value and "." not in value:
+            raise ParameterError(f"parameter {key}: {value!r} is not a float: write the decimal with a point, "
+                                 f"{key}={value.strip().replace(',', '.')}") from None
         raise ParameterError(f"parameter {key}: {value!r} is not a {kind.__name__}") from None
+    if key == "region":
+        converted = check_region(converted)
     ok, requirement = _CHECKS[key]
     if not ok(converted):
         raise ParameterError(f"parameter {key}: {converted!r} {requirement}")
@@ -117,3 +146,56 @@ def declared(notebook: Path) -> list[str]:
 def for_notebook(notebook: Path, values: dict[str, object]) -> dict[str, object]:
     """The values a run passes to one notebook: only the keys it declares (papermill warns about the others)."""
     return {name: values[name] for name in declared(notebook)}
+
+
+# ------------------------------------------------------------------------------------------ parameters beside tables
+# Interactive runs share one scratch folder: each notebook records the analysis parameters it used in
+# OUTPUT/parameters/<notebook>.json, and the brief refuses tables made with different values.
+PARAMETERS_FOLDER = "parameters"
+
+
+class ParameterMismatch(RuntimeError):
+    """Tables in one output folder made with different analysis parameters (shown in Jupyter as one line)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"Tham số không khớp — {self}"]
+
+
+def record(output: Path, notebook: str, values: dict[str, object]) -> Path:
+    """Write the analysis parameters ``notebook`` used beside its tables: OUTPUT/parameters/<notebook>.json."""
+    import json
+
+    folder = Path(output) / PARAMETERS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{notebook}.json"
+    path.write_text(json.dumps(dict(notebook=notebook, parameters=values), ensure_ascii=False, indent=1) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def shown(value: object) -> str:
+    from .numbers import format_vi
+
+    return format_vi(value, 2) if isinstance(value, float) else str(value)
+
+
+def check_same(output: Path) -> dict[str, object]:
+    """The analysis parameters the notebooks recorded in ``output``, or ParameterMismatch naming each value and the
+    notebook that used it when two notebooks used different values of one parameter."""
+    import json
+
+    used: dict[str, dict[str, object]] = {}
+    for path in sorted((Path(output) / PARAMETERS_FOLDER).glob("*.json")):
+        content = json.loads(path.read_text(encoding="utf-8"))
+        for key, value in content["parameters"].items():
+            used.setdefault(key, {})[content["notebook"]] = value
+    differing = []
+    for key, by_notebook in used.items():
+        distinct = {round(v, 10) if isinstance(v, float) else v for v in by_notebook.values()}
+        if len(distinct) > 1:
+            differing.append(f"{key} = " + ", ".join(f"{shown(v)} ({n})" for n, v in sorted(by_notebook.items())))
+    if differing:
+        raise ParameterMismatch(
+            f"các bảng trong {output} được tạo với tham số khác nhau: {'; '.join(differing)}. Chạy lại các sổ tay "
+            "02–04 với cùng tham số (hoặc `bnkpi run --param ...`) rồi mới chạy sổ tay này.")
+    return {key: next(iter(by_notebook.values())) for key, by_notebook in used.items()}

@@ -225,7 +225,7 @@ def period_shares(yearly: pd.DataFrame, periods: list[tuple[int, int]], publishe
             guarded = mean_y <= growth_guard
             rows.append(dict(
                 region=region, period_start=start, period_end=end, method=method,
-                alpha=float(years["alpha"].mean()), years_with_data=f"{int(years.year.min())}–{int(years.year.max())}",
+                alpha=round(float(years["alpha"].mean()), 6), years_with_data=f"{int(years.year.min())}–{int(years.year.max())}",
                 n_years=len(years), g_y=mean_y, g_k=years["g_k"].mean(), g_l=years["g_l"].mean(),
                 contrib_k=years["contrib_k"].mean(), contrib_l=years["contrib_l"].mean(), g_tfp=mean_tfp,
                 tfp_share_pct=math.nan if guarded else 100 * mean_tfp / mean_y,

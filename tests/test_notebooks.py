@@ -164,7 +164,7 @@ def test_interactive_runs_write_to_scratch_and_relative_paths_start_at_the_root(
 
 def test_a_notebook_run_too_early_names_the_notebook_to_run_first(tmp_path):
     dirs = config.NotebookDirs(tmp_path, tmp_path / "processed", tmp_path, tmp_path / "tables", tmp_path, ["vi"])
-    with pytest.raises(config.NotebookInputMissing, match=r"run notebooks/01_clean\.ipynb first"):
+    with pytest.raises(config.NotebookInputMissing, match=r"hãy chạy notebooks/01_clean\.ipynb trước"):
         config.require(dirs, ("01_clean",))
     (tmp_path / "processed").mkdir()
     (tmp_path / "processed" / "targets.csv").write_text("x\n")
@@ -176,9 +176,9 @@ def test_a_notebook_run_too_early_names_the_notebook_to_run_first(tmp_path):
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "pii_rank_history_vi.png").write_bytes(b"")
     config.require(dirs._replace(langs=["vi"]), ("02_pii",))
-    with pytest.raises(config.NotebookInputMissing, match='02_pii.ipynb first with the same folders and lang = "en"'):
+    with pytest.raises(config.NotebookInputMissing, match='02_pii.ipynb trước, với cùng các thư mục và lang = "en"'):
         config.require(dirs._replace(langs=["vi", "en"]), ("02_pii",))  # a brief in English needs English charts
-    assert config.NotebookInputMissing("m")._render_traceback_() == ["NotebookInputMissing: m"]
+    assert config.NotebookInputMissing("m")._render_traceback_() == ["Thiếu dữ liệu đầu vào: m"]
 
 
 def test_readable_shows_years_as_integers_and_leaves_other_columns():
@@ -303,3 +303,92 @@ def test_tfp_share_legend_states_the_alpha_of_the_bars():
     band = pd.DataFrame({"period_start": [2011], "period_end": [2015], "tfp_share_pct": [30.0]})
     legend = [t.get_text() for t in charts.tfp_shares(periods, band, {}, "vi").axes[0].get_legend().get_texts()]
     assert "Ước tính (α = 0,35)" in legend and not any("0,43" in text for text in legend)
+
+
+# ------------------------------------------------------------------------------------------ the province's own TFP
+
+
+def _execute(name, tmp, **parameters):
+    import papermill as pm
+
+    executed = tmp / f"{name}.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), str(executed), kernel_name="bnkpi",
+                        parameters=parameters, cwd=str(ROOT / "notebooks"), progress_bar=False)
+    return nbformat.read(executed, as_version=4)
+
+
+def _outputs_text(cell):
+    return "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in cell.outputs)
+
+
+def test_notebook_03_shows_a_provinces_own_tfp_when_its_series_exist(tmp_path):
+    """Synthetic series (clearly not data): a province whose output grows 8 %, capital 10 % and employment 2 % a
+    year, 2015–2024. Notebook 03 must show its yearly table and periods and draw its chart, with
+    g_TFP = 100·[ln 1,08 − α ln 1,10 − (1 − α) ln 1,02] (α = 0,35), and say nothing is missing."""
+    processed, output = tmp_path / "processed", tmp_path / "out"
+    _execute("01_clean", tmp_path, processed_dir=str(processed), output_dir=str(output))
+    macro = pd.read_csv(processed / "macro.csv", dtype=str, keep_default_na=False)
+    region = "Lai Châu"  # a province with no macro rows in the shipped data
+    assert not (macro.region == region).any()
+    rows = []
+    for year in range(2015, 2025):
+        for indicator, growth, unit in (("grdp_const", 1.08, "billion VND, 2010 prices"),
+                                        ("capital_stock_const", 1.10, "billion VND, 2010 prices"),
+                                        ("employment", 1.02, "thousand persons")):
+            rows.append({**{c: "" for c in macro.columns}, "region": region, "year": str(year), "indicator": indicator,
+                         "value": str(100 * growth ** (year - 2015)), "unit": unit, "source": "synthetic (test)",
+                         "territory": "old", "year_start": str(year), "year_end": str(year), "vintage": "official",
+                         "n_vintages": "1", "break_flag": "False"})
+    pd.concat([macro, pd.DataFrame(rows)]).to_csv(processed / "macro.csv", index=False)
+    nb = _execute("03_tfp", tmp_path, processed_dir=str(processed), output_dir=str(output), alpha=0.35)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "own_years" in c.source)
+    shown = _outputs_text(cell)
+    assert f"TFP cấp tỉnh (α = 0,35" in shown and region in shown and "Chưa tính được" not in shown
+    assert sum("image/png" in o.get("data", {}) for o in cell.outputs) >= 1
+    growth = pd.read_csv(output / "tables" / "tfp_growth_accounting.csv")
+    own = growth[(growth.region == region) & (growth.method == "cobb_douglas")]
+    expected = 100 * (np.log(1.08) - 0.35 * np.log(1.10) - 0.65 * np.log(1.02))  # 4.063… log points
+    assert len(own) == 9 and np.allclose(own.g_tfp, expected, atol=1e-6)
+    assert (output / "figures" / "tfp_decomposition_lai_chau_vi.png").exists()
+
+
+@pytest.mark.parametrize("alpha, shown", [(0.30, "0,30"), (0.35, "0,35"), (0.50, "0,50")])
+def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_vietnamese(tmp_path, alpha, shown):
+    """The five notebooks as a researcher runs them (from notebooks/, into a scratch folder) at three α: the α
+    reaches the tables without float noise and the brief's method line and capital sentence."""
+    folders = dict(processed_dir=str(tmp_path / "processed"), output_dir=str(tmp_path / "out"))
+    run = {name: _execute(name, tmp_path, **folders, **({"alpha": alpha} if name in ("03_tfp", "04_targets") else {}))
+           for name in ("01_clean", "02_pii", "03_tfp", "04_targets", "05_brief")}
+    periods = pd.read_csv(tmp_path / "out" / "tables" / "tfp_periods.csv")
+    assert periods.loc[periods.method == "cobb_douglas", "alpha"].unique().tolist() == [alpha]
+    page = (tmp_path / "out" / "briefs" / "brief_vi.html").read_text(encoding="utf-8")
+    assert f"tỷ phần vốn α = {shown}" in page and "Với mục tiêu 55%, vốn chỉ có thể tăng tối đa" in page
+    tfp_cells = "".join(_outputs_text(c) for c in run["03_tfp"].cells if c.cell_type == "code")
+    assert f"α = {shown}" in tfp_cells
+    for name, nb in run.items():
+        for cell in (c for c in nb.cells if c.cell_type == "code"):
+            text = _outputs_text(cell)
+            assert "Empty DataFrame" not in text, f"{name}: a bare empty table instead of a sentence:\n{cell.source}"
+            assert "insufficient_data" not in text and "not_comparable" not in text, f"{name}: a raw status code"
+            assert not re.search(r"Interactive run|not summed|^coverage:", text, re.M), f"{name}: English for the researcher"
+    report = next(c for c in run["01_clean"].cells if "report_summary" in c.source)
+    assert "Chưa có tệp nào" in _outputs_text(report)  # the shipped data hold no returned workbook
+    kh279 = next(c for c in run["02_pii"].cells if "check_pillar_targets" in c.source)
+    assert any("score_2024" in o.get("data", {}).get("text/html", "") for o in kh279.outputs)
+    counts = next(c for c in run["04_targets"].cells if "status_counts" in c.source)
+    assert "Chưa đủ số liệu" in _outputs_text(counts)
+    coverage = pd.read_csv(tmp_path / "out" / "tables" / "targets_coverage.csv")
+    department = int(coverage.loc[coverage.agency == "Sở KH&CN", "targets"].iloc[0])  # unassigned targets included
+    heat_map = next(c for c in run["04_targets"].cells if "status_by_agency" in c.source)
+    assert f"Sở KH&CN: {department} chỉ tiêu, gồm " in _outputs_text(heat_map)  # one count per agency
+    projection = next(c for c in run["04_targets"].cells if "prob_meet.notna()" in c.source)
+    assert "Chưa có dự báo nào" in _outputs_text(projection)
+    images = [o for c in run["05_brief"].cells if c.cell_type == "code" for o in c.outputs
+              if "image/png" in o.get("data", {})]
+    assert len(images) >= 3  # the brief's charts, inline
+    if alpha == 0.35:  # 04 rerun at another α into the same scratch folder: 05 refuses to mix the tables
+        import papermill as pm
+
+        _execute("04_targets", tmp_path, **folders, alpha=0.43)
+        with pytest.raises(pm.PapermillExecutionError, match=r"alpha = 0,35 \(03_tfp\), 0,43 \(04_targets\)"):
+            _execute("05_brief", tmp_path, **folders)
