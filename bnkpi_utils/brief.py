@@ -978,6 +978,12 @@ def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: i
             line = P["ch_line_added"].format(name=name, status=label(c["status_after"]).lower())
         else:
             line = P["ch_line_removed"].format(name=name)
+        if kind != "target_removed" and tid in now.index:
+            from .target_pages import rests_on  # what the status rests on: built or partial/estimated values
+
+            basis = rests_on(row, lang)
+            if basis:
+                line = f"{line.rstrip('.')} ({'; '.join(basis)})."
         lines.append(dict(text=line, kind=kind, target_id=tid))
     counts = ranked["consequence"].value_counts().to_dict()
     parts = [P[f"ch_count_{k}"].format(k=counts[k]) for k in history.CONSEQUENCES if counts.get(k)]
