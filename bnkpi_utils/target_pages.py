@@ -265,9 +265,9 @@ def rests_on(target: pd.Series, lang: str) -> list[str]:
     if years and years.lower() != "nan" and rules and rules.lower() != "nan":
         names = harmonise.RULE_VI if lang == "vi" else harmonise.RULE_EN
         lines.append(f"{years}: " + "; ".join(names.get(k, k) for k in rules.split(";") if k))
-    quality = target.get(f"status_quality_{lang}")
-    if isinstance(quality, str) and quality.strip():
-        lines.append(quality.strip())
+    quality = target.get(f"status_quality_{lang}")  # "<status> — <what it rests on>" only for a judged status
+    if isinstance(quality, str) and " — " in quality:
+        lines.append(quality.split(" — ", 1)[1].strip())
     return lines
 
 

@@ -125,10 +125,11 @@ def test_a_status_says_what_it_rests_on():
     from bnkpi_utils import target_pages
 
     row = pd.Series(dict(derived_years="2021–2024", derived_rule="sum;ratio",
-                         status_quality_vi="dựa trên số liệu 6 tháng", status_quality_en="rests on a half-year value"))
+                         status_quality_vi="Đạt — dựa trên số liệu 6 tháng",
+                         status_quality_en="Achieved — rests on a half-year value"))
     assert target_pages.rests_on(row, "vi") == [
         "2021–2024: cộng số liệu hai tỉnh cũ; tỷ lệ tính lại từ tổng tử số và tổng mẫu số của hai tỉnh cũ",
         "dựa trên số liệu 6 tháng"]
     assert target_pages.rests_on(row, "en")[1] == "rests on a half-year value"
-    assert target_pages.rests_on(pd.Series(dict(derived_years="", derived_rule="", status_quality_vi=float("nan"))),
-                                 "vi") == []
+    assert target_pages.rests_on(pd.Series(dict(derived_years="", derived_rule="", status_quality_vi="Chưa đủ số liệu")),
+                                 "vi") == []  # an unjudged status rests on nothing to qualify
