@@ -125,6 +125,9 @@ def _territory(row, region: str) -> str:
 
 
 def _combined(row) -> bool:
+    rule = row.get("derived_rule")  # built by harmonise from the two old provinces
+    if isinstance(rule, str) and rule.strip():
+        return True
     return "derived" in f"{row.get('vintage', '')} {row.get('note', '')}".lower()
 
 

@@ -133,3 +133,13 @@ def test_a_status_says_what_it_rests_on():
     assert target_pages.rests_on(row, "en")[1] == "rests on a half-year value"
     assert target_pages.rests_on(pd.Series(dict(derived_years="", derived_rule="", status_quality_vi="Chưa đủ số liệu")),
                                  "vi") == []  # an unjudged status rests on nothing to qualify
+
+
+def test_values_built_from_the_old_provinces_are_marked():
+    import pandas as pd
+
+    from bnkpi_utils import target_pages
+
+    assert target_pages._combined(pd.Series(dict(derived_rule="sum", vintage="", note="")))
+    assert not target_pages._combined(pd.Series(dict(derived_rule="", vintage="", note="")))
+    assert not target_pages._combined(pd.Series(dict(derived_rule=float("nan"), vintage="", note="")))
