@@ -357,7 +357,7 @@ PHRASES["vi"].update(
     owed_self="{owed} chỉ tiêu tự cập nhật{past}",
     owed_past=" ({k} quá hạn)",
     owed_unassigned="{owed} chỉ tiêu chưa có cơ quan báo cáo",
-    owed_returned="đã gửi mẫu", owed_not_returned="chưa gửi mẫu",
+    owed_returned="đã gửi mẫu", owed_not_returned="chưa gửi mẫu", owed_not_asked="đợt này không hỏi",
     owed_none="Không cơ quan nào còn nợ số liệu.",
     owed_not_comparable="Ngoài ra {k} chỉ tiêu không so sánh được qua đợt sáp nhập: số liệu mới không thay đổi được.",
     links_title="Chi tiết từng chỉ tiêu",
@@ -422,6 +422,7 @@ PHRASES["en"].update(
     owed_past=" ({k} overdue)",
     owed_unassigned="{owed} targets nobody reports on",
     owed_returned="workbook returned", owed_not_returned="workbook not returned",
+    owed_not_asked="asked nothing this round",
     owed_none="No agency owes data.",
     owed_not_comparable="Besides, {k} targets cannot be compared across the merger: no new figure changes that.",
     links_title="Every target in detail",
@@ -719,7 +720,7 @@ def fmt_day(day: dt.date, lang: str) -> str:
     return day.strftime("%d/%m/%Y") if lang == "vi" else f"{day.day} {day.strftime('%B %Y')}"
 
 
-def _returned(t: dict[str, pd.DataFrame], agency: str) -> bool | None:
+def _returned(t: dict[str, pd.DataFrame], agency: str) -> bool | str | None:
     """Whether the agency returned its workbook in the data round (None when the coverage table cannot tell)."""
     coverage = t.get("targets_coverage")
     if coverage is None or not {"workbook_returned", "agency"} <= set(coverage.columns):
@@ -727,7 +728,10 @@ def _returned(t: dict[str, pd.DataFrame], agency: str) -> bool | None:
     row = coverage[coverage["agency"] == agency]
     if row.empty:
         return None
-    return str(row.iloc[0]["workbook_returned"]).strip().lower() in ("true", "1")
+    value = str(row.iloc[0]["workbook_returned"]).strip().lower()
+    if value in ("", "nan", "<na>", "none"):  # asked nothing: no workbook to return
+        return "not_asked"
+    return value in ("true", "1")
 
 
 def _name_year(row: pd.Series, lang: str) -> str:
@@ -900,7 +904,8 @@ def owed_lines(t: dict, lang: str, period: str) -> list[dict]:
         else:
             returned = _returned(t, r["agency"])
             text = P["owed_line"].format(owed=r["owed"], past=past_text,
-                                         returned=P["owed_returned"] if returned else P["owed_not_returned"])
+                                         returned=P["owed_not_asked"] if returned == "not_asked" else
+                                         P["owed_returned"] if returned else P["owed_not_returned"])
         lines.append(dict(agency=agency_name(r["agency"], lang), text=singular(text, lang), owed=int(r["owed"]),
                           past=past))
     return lines
@@ -973,6 +978,12 @@ def change_lines(output_dir: Path, assessment: pd.DataFrame, lang: str, limit: i
             line = P["ch_line_added"].format(name=name, status=label(c["status_after"]).lower())
         else:
             line = P["ch_line_removed"].format(name=name)
+        if kind != "target_removed" and tid in now.index:
+            from .target_pages import rests_on  # what the status rests on: built or partial/estimated values
+
+            basis = rests_on(row, lang)
+            if basis:
+                line = f"{line.rstrip('.')} ({'; '.join(basis)})."
         lines.append(dict(text=line, kind=kind, target_id=tid))
     counts = ranked["consequence"].value_counts().to_dict()
     parts = [P[f"ch_count_{k}"].format(k=counts[k]) for k in history.CONSEQUENCES if counts.get(k)]
@@ -1051,6 +1062,18 @@ def _record(record: pd.DataFrame | None) -> pd.Series | None:
     return free.iloc[0] if len(free) else None
 
 
+def _times_range(record: pd.DataFrame | None, lang: str) -> str | None:
+    """The multiple of the record the goal needs, as a range, from the percent requirement row (like with like)."""
+    if record is None or not {"unit", "times_record", "times_record_high"} <= set(record.columns):
+        return None
+    need = record[(record["unit"] == "percent") & (record["times_record"] != 1.0)]
+    if not len(need):
+        return None
+    low, high = sorted((float(need.iloc[0]["times_record"]), float(need.iloc[0]["times_record_high"])))
+    low_s, high_s = fmt(low, lang, 1), fmt(high, lang, 1)
+    return low_s if low_s == high_s else f"{low_s}–{high_s}"
+
+
 def short_source(source, lang: str = "vi") -> str:
     """A source short enough to stand beside a figure: a URL's site, or a document citation up to its first comma."""
     if not isinstance(source, str) or not source.strip():
@@ -1106,7 +1129,8 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
                                                g_low=fmt_value(g["target_value"], lang),
                                                g_high=fmt_value(g["value_high"], lang),
                                                need_low=f(need.min()), need_high=f(need.max()),
-                                               times=f(need.min() / float(record["value"]), 1), years=years,
+                                               times=_times_range(t.get("tfp_target_vs_record"), lang)
+                                               or f(need.min() / float(record["value"]), 1), years=years,
                                                record=f(record["value"])))
     periods = t.get("tfp_periods")
     own_regions = (PROVINCE, PROVINCE + tfp.MERGED_SUFFIX)  # the merged province's series carries the suffix

@@ -1000,6 +1000,10 @@ def coverage(assessment: pd.DataFrame, reports: pd.DataFrame | None = None, peri
     delivered = current.groupby("agency").size()
     out["period"] = period
     out["workbook_returned"] = [a in set(current["agency"]) for a in out.index]
+    # an agency asked nothing gets no workbook: it has not "not returned" one (empty, read as "not asked")
+    out["workbook_returned"] = out["workbook_returned"].astype(object)
+    out.loc[[not _asked(df[df["agency"] == a]) and a != STATISTICS_OFFICE and not r
+             for a, r in zip(out.index, out["workbook_returned"])], "workbook_returned"] = pd.NA
     out["values_delivered"] = delivered.reindex(out.index).fillna(0).astype(int)
     returned = set(current["agency"])
     reasons = {agency: [] for agency in out.index}
@@ -1016,7 +1020,7 @@ def coverage(assessment: pd.DataFrame, reports: pd.DataFrame | None = None, peri
                  one_point=out["one_point"].sum(), two_or_more=out["two_or_more"].sum(),
                  no_data_pct=round(100 * out["no_data"].sum() / out["targets"].sum(), 1),
                  targets_without_data=";".join(sorted(df.loc[df["no_data"], "target_id"])), period=period,
-                 workbook_returned=bool(out["workbook_returned"].all()),
+                 workbook_returned=bool(out["workbook_returned"].dropna().all()),
                  values_delivered=int(out["values_delivered"].sum()), no_verdict=int(out["no_verdict"].sum()),
                  why_no_verdict="; ".join(w for w in out["why_no_verdict"] if w))
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
@@ -1031,6 +1035,19 @@ NO_VERDICT_VI = {
     "no_data": "chưa có số liệu",
     "other_territory": "chỉ có số liệu tỉnh cũ, chưa ghép được",
 }
+
+
+def _asked(targets: pd.DataFrame) -> bool:
+    """Whether the round asks an agency anything: some comparable target whose indicator is asked (harmonise rule)."""
+    from . import harmonise
+
+    for indicator, status in zip(targets["indicator"].astype(str), targets["status"]):
+        if status == "not_comparable":  # no value can change its verdict: nothing is asked for it
+            continue
+        rule = harmonise.rule_of(indicator)
+        if rule is None or rule["ask"] != "no":
+            return True
+    return False
 
 
 def no_verdict_reason(row: pd.Series, returned: bool) -> str:

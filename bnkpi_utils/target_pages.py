@@ -125,6 +125,9 @@ def _territory(row, region: str) -> str:
 
 
 def _combined(row) -> bool:
+    rule = row.get("derived_rule")  # built by harmonise from the two old provinces
+    if isinstance(rule, str) and rule.strip():
+        return True
     return "derived" in f"{row.get('vintage', '')} {row.get('note', '')}".lower()
 
 
@@ -254,6 +257,23 @@ def _status_history(past: pd.DataFrame, target_id: str, target: pd.Series, lang:
     return rows
 
 
+def rests_on(target: pd.Series, lang: str) -> list[str]:
+    """What the status rests on, when a reader must know it: values built from the two old provinces (years and
+    rule, from ``derived_years``/``derived_rule``) and partial-year, estimated, inferred or snapshot values
+    (``status_quality_vi``/``_en``)."""
+    from . import harmonise
+
+    lines = []
+    years, rules = str(target.get("derived_years") or ""), str(target.get("derived_rule") or "")
+    if years and years.lower() != "nan" and rules and rules.lower() != "nan":
+        names = harmonise.RULE_VI if lang == "vi" else harmonise.RULE_EN
+        lines.append(f"{years}: " + "; ".join(names.get(k, k) for k in rules.split(";") if k))
+    quality = target.get(f"status_quality_{lang}")  # "<status> — <what it rests on>" only for a judged status
+    if isinstance(quality, str) and " — " in quality:
+        lines.append(quality.split(" — ", 1)[1].strip())
+    return lines
+
+
 def _environment() -> Environment:
     return Environment(loader=FileSystemLoader(brief.TEMPLATES), autoescape=True, trim_blocks=True,
                        lstrip_blocks=True)
@@ -306,6 +326,7 @@ def build_pages(output_dir: Path, kpi: pd.DataFrame, targets: pd.DataFrame | Non
         context = dict(
             lang=lang, T=T, title=brief.target_name(target, lang), target_id=tid, depth=depth,
             status=status.label(target["status"], lang), colour=status.colour(target["status"]), reason=reason,
+            rests_on=[line for line in rests_on(target, lang) if line not in reason],
             goal=brief._goal(target, lang), latest=brief._latest(target, lang),
             owner=brief.agency_name(target.get("agency"), lang),
             document=brief.document_name(target.get("document"), lang) if lang == "en" else str(target.get("document", "")),

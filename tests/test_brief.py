@@ -708,3 +708,19 @@ def test_english_counts_of_one_are_singular():
     assert brief.singular("1 targets, 2 targets, 1 revised values, 1 other status changes, 1 agencies", "en") == \
         "1 target, 2 targets, 1 revised value, 1 other status change, 1 agency"
     assert brief.singular("1 chỉ tiêu", "vi") == "1 chỉ tiêu"
+
+
+def test_tfp_multiple_is_a_range_from_the_percent_row():
+    """Requirement 3,9–4,5 %/năm against a 1,8 %/năm record: 3,9/1,8 = 2,17 and 4,5/1,8 = 2,5 (hand computed);
+    the log-point row (other unit) must not be used."""
+    record = pd.DataFrame([
+        dict(what="Mục tiêu 2026–2030 (%/năm)", years="2026–2030", unit="percent", value=3.9, value_high=4.5,
+             times_record=3.9 / 1.8, times_record_high=4.5 / 1.8),
+        dict(what="Việt Nam, không tính năm điểm gãy (%/năm)", years="2001–2005", unit="percent", value=1.8,
+             value_high=1.8, times_record=1.0, times_record_high=1.0),
+        dict(what="Mục tiêu (điểm log/năm)", years="2026–2030", unit="log_points", value=3.8, value_high=4.4,
+             times_record=9.0, times_record_high=9.9),
+    ])
+    assert brief._times_range(record, "vi") == "2,2–2,5"
+    assert brief._times_range(record, "en") == "2.2–2.5"
+    assert brief._times_range(record.drop(columns=["times_record_high"]), "vi") is None

@@ -740,7 +740,8 @@ def test_coverage_says_who_returned_what_and_why_targets_have_no_verdict(simulat
     assert total["period"] == PERIOD
     # every agency asked returned; Sở GD&ĐT is asked nothing (its one target, a PII pillar, is not comparable)
     returned = coverage.drop(index="Tổng cộng")["workbook_returned"]
-    assert set(returned[~returned].index) == {"Sở Giáo dục và Đào tạo"}
+    assert set(returned[returned.isna()].index) == {"Sở Giáo dục và Đào tạo"}  # not asked: empty, not False
+    assert returned.dropna().astype(bool).all() and bool(total["workbook_returned"])
     assert total["values_delivered"] == simulated_round["delivered"]
     assert total["no_verdict"] == 98 - 74
     why = dict(item.split(" (", 1) for item in total["why_no_verdict"].split("; "))

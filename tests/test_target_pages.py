@@ -116,3 +116,30 @@ def test_status_history_comes_from_earlier_runs(good_run, tmp_path):
 def test_page_names_are_safe():
     assert target_pages.page_name("SKHCN-2025-I.1") == "SKHCN-2025-I.1.html"
     assert "/" not in target_pages.page_name("../x/y") and not target_pages.page_name("../x").startswith(".")
+
+
+def test_a_status_says_what_it_rests_on():
+    """A synthetic row whose verdict rests on 2021–2024 sums of the two old provinces and a partial-year value."""
+    import pandas as pd
+
+    from bnkpi_utils import target_pages
+
+    row = pd.Series(dict(derived_years="2021–2024", derived_rule="sum;ratio",
+                         status_quality_vi="Đạt — dựa trên số liệu 6 tháng",
+                         status_quality_en="Achieved — rests on a half-year value"))
+    assert target_pages.rests_on(row, "vi") == [
+        "2021–2024: cộng số liệu hai tỉnh cũ; tỷ lệ tính lại từ tổng tử số và tổng mẫu số của hai tỉnh cũ",
+        "dựa trên số liệu 6 tháng"]
+    assert target_pages.rests_on(row, "en")[1] == "rests on a half-year value"
+    assert target_pages.rests_on(pd.Series(dict(derived_years="", derived_rule="", status_quality_vi="Chưa đủ số liệu")),
+                                 "vi") == []  # an unjudged status rests on nothing to qualify
+
+
+def test_values_built_from_the_old_provinces_are_marked():
+    import pandas as pd
+
+    from bnkpi_utils import target_pages
+
+    assert target_pages._combined(pd.Series(dict(derived_rule="sum", vintage="", note="")))
+    assert not target_pages._combined(pd.Series(dict(derived_rule="", vintage="", note="")))
+    assert not target_pages._combined(pd.Series(dict(derived_rule=float("nan"), vintage="", note="")))
