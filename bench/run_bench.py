@@ -128,7 +128,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{model or platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    processor = model or platform.processor() or platform.machine()
+    return f"{processor}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def append(row: dict) -> None:

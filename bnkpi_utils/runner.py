@@ -321,6 +321,7 @@ class _Run:
         self.started = _now()
         self.start_time = processes.start_time(os.getpid()) or 0
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.declared: dict[Path, list[str]] = {}
 
     def execute(self, signals: processes.Signals) -> RunResult:
         run_id, output, processed, say = self.run_id, self.output, self.processed, self.say
@@ -338,7 +339,8 @@ class _Run:
         notebooks = discover_notebooks(self.notebook_dir)
         if not notebooks:
             raise RunError(EXIT_FAILED, f"No notebooks (NN_name.ipynb) were found in {self.notebook_dir}.")
-        unused = sorted(set(self.overrides) - {name for nb in notebooks for name in params.declared(nb)})
+        self.declared = {nb: params.declared(nb) for nb in notebooks}  # read once: papermill parses each notebook
+        unused = sorted(set(self.overrides) - {name for names in self.declared.values() for name in names})
         if unused:  # a value no notebook would read must not be recorded as if it had been used
             raise RunError(EXIT_USAGE, f"No notebook in {self.notebook_dir} declares the parameter(s) "
                                        f"{', '.join(unused)} in its parameters cell. Nothing was run.")
@@ -414,7 +416,7 @@ class _Run:
                 label = " + ".join(nb.name for nb in stage)
                 self.say(f"[{done + 1}/{len(notebooks)}] {label}" + (" (concurrently)" if len(stage) > 1 else ""))
                 arguments = [(nb, stage_out / "notebooks" / nb.name,
-                              {**parameters, **params.for_notebook(nb, self.analysis)}) for nb in stage]
+                              {**parameters, **{k: self.analysis[k] for k in self.declared[nb]}}) for nb in stage]
                 with _light_workers():
                     futures = [self.pool.submit(notebook_worker.execute_one, *args, config.KERNEL_NAME,
                                                 str(config.PROJ_ROOT), config.CELL_TIMEOUT_SECONDS)
@@ -428,7 +430,7 @@ class _Run:
                         failure = failure or (notebook, result)
                         continue
                     manifest["notebooks"].append({"notebook": notebook.name, "seconds": result["seconds"],
-                                                  "status": "ok", "parameters": params.declared(notebook)})
+                                                  "status": "ok", "parameters": self.declared[notebook]})
                     self.say(f"    {notebook.name} done in {result['seconds']} s")
                 if failure:
                     raise _NotebookFailed(*failure)

@@ -20,7 +20,8 @@ HEAVY = ("scipy", "statsmodels")
 
 
 def read_reference(path: Path = REFERENCE) -> dict[str, str]:
-    lines = [line.split() for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    text = path.read_text(encoding="utf-8")
+    lines = [line.split() for line in text.splitlines() if line and not line.startswith("#")]
     return {name: digest for digest, name in lines}
 
 
@@ -82,7 +83,8 @@ def test_notebook_01_does_not_import_scipy_or_statsmodels(tmp_path):
                 continue
             source = cell.source
             if "parameters" in cell.metadata.get("tags", []):
-                source += "\\nprocessed_dir = {str(tmp_path / 'processed')!r}\\noutput_dir = {str(tmp_path / 'out')!r}\\n"
+                source += ("\\nprocessed_dir = {str(tmp_path / 'processed')!r}"
+                           "\\noutput_dir = {str(tmp_path / 'out')!r}\\n")
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compile(source, "01_clean.ipynb", "exec"), namespace)
         assert (__import__("pathlib").Path({str(tmp_path / 'processed')!r}) / "macro.csv").exists()
