@@ -64,6 +64,13 @@ def test_params_and_the_command_do_not_import_scipy_or_statsmodels():
     assert _imported_after("import bnkpi_utils.params, bnkpi_utils.cli, bnkpi_utils.notebook_worker\n") == []
 
 
+def test_a_run_worker_imports_neither_pandas_nor_the_runner():
+    # a worker process unpickles notebook_worker.execute_one: importing it must not pull the command's imports
+    code = ("import sys, bnkpi_utils.notebook_worker\n"
+            "assert not {'pandas', 'bnkpi_utils.runner', 'bnkpi_utils.cli'} & set(sys.modules), sorted(sys.modules)\n")
+    assert _imported_after(code) == []
+
+
 def test_the_projection_still_imports_them_when_it_runs():
     # the hygiene test above would pass trivially if the probe could not see an import: this one must see it
     code = ("import numpy as np\nfrom bnkpi_utils import targets\n"
