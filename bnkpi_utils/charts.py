@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import textwrap
@@ -64,11 +65,13 @@ def save(fig: plt.Figure, path: Path) -> Path:
     """Write the PNG; in a notebook also show the chart inline. The figure is closed either way (memory)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, bbox_inches=None, facecolor="white")
-    if _in_notebook():
-        from IPython.display import display
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=DPI, bbox_inches=None, facecolor="white")
+    path.write_bytes(png.getvalue())
+    if _in_notebook():  # the PNG just drawn: displaying the figure would lay it out and draw it twice more
+        from IPython.display import Image, display
 
-        display(fig)
+        display(Image(data=png.getvalue(), format="png"))
     plt.close(fig)
     return path
 

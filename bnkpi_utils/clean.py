@@ -68,22 +68,39 @@ def select_vintages(macro: pd.DataFrame, log: list[str]) -> pd.DataFrame:
     # the highest vintage wins; among reports, the latest round
     df = df.sort_values(["region", "indicator", "year_start", "year_end", "territory", "vintage_rank", "report_period"],
                         ascending=[True, True, True, True, True, False, False], kind="stable")
-    chosen_rows = []
-    for (region, year, indicator, territory), group in df.groupby(["region", "year", "indicator", "territory"],
-                                                                   sort=False):
-        best = group.iloc[0].copy()
-        others = group.iloc[1:]
-        best["n_vintages"] = len(group)
-        best["alternatives"] = "; ".join(f"{_fmt(v)} [{t}]" for v, t in zip(others["value"], others["vintage"]))
-        if len(others):
-            log.append(f"macro: {indicator} {region} {year} ({territory} territory): kept {_fmt(best['value'])} "
-                       f"[{best['vintage']}{' ' + best['report_period'] if best['report_period'] else ''}] "
-                       f"over {best['alternatives']}")
-        chosen_rows.append(best)
-    out = pd.DataFrame(chosen_rows).drop(columns=["vintage_rank"]).reset_index(drop=True)
+    out, others = _first_of_groups(df, ["region", "year", "indicator", "territory"],
+                                   lambda o: [f"{_fmt(v)} [{t}]" for v, t in zip(o["value"], o["vintage"])], "; ")
+    for index, group in others:
+        best = out.loc[index]
+        log.append(f"macro: {best['indicator']} {best['region']} {best['year']} ({best['territory']} territory): "
+                   f"kept {_fmt(best['value'])} "
+                   f"[{best['vintage']}{' ' + best['report_period'] if best['report_period'] else ''}] "
+                   f"over {best['alternatives']}")
+    out = out.drop(columns=["vintage_rank"]).reset_index(drop=True)
     out["n_vintages"] = out["n_vintages"].astype(int)
     out["unit_basis"] = [_unit_basis(r, e) for r, e in zip(out["region"], out["year_end"])]
     return out
+
+
+def _first_of_groups(df: pd.DataFrame, keys: list[str], describe, separator: str):
+    """The first row of each group of ``df`` (in its order) with ``n_vintages`` and ``alternatives`` (the
+    ``describe``d other rows joined by ``separator``), and [(index of that first row, the other rows)] for
+    the groups of two or more rows, in group order. Rows with a missing key are left out, as groupby does.
+
+    One groupby for all groups: the choice of the vintage is a sort, so no per-group Python loop is needed.
+    """
+    group = df.groupby(keys, sort=False).ngroup()
+    grouped = group >= 0
+    first = grouped & ~group.duplicated()
+    out = df[first].infer_objects()  # the column types a table built row by row had (text as str)
+    out["n_vintages"] = group[first].map(group[grouped].value_counts()).astype(int)
+    rest = df[grouped & ~first]
+    labels = pd.Series(describe(rest), index=rest.index, dtype=object)
+    joined = labels.groupby(group[rest.index]).agg(separator.join)
+    out["alternatives"] = group[first].map(joined).fillna("")
+    first_index = pd.Series(out.index, index=group[first].to_numpy())
+    others = [(first_index[g], rows) for g, rows in rest.groupby(group[rest.index], sort=True)]
+    return out, others
 
 
 def _fmt(value: float) -> str:
@@ -274,23 +291,19 @@ def join_reports(kpi: pd.DataFrame, reports: pd.DataFrame | None, log: list[str]
     every["_rank"] = every["vintage"].map(VINTAGE_RANK).fillna(-1)
     every = every.sort_values(KPI_KEY + ["_rank", "report_period"], ascending=[True] * 5 + [False, False],
                               kind="stable").drop(columns=["_rank"])
-    chosen = []
-    for key, group in every.groupby(KPI_KEY, sort=False):
-        best = group.iloc[0].copy()
-        others = group.iloc[1:]
-        best["n_vintages"] = len(group)
-        best["alternatives"] = " | ".join(f"{_fmt(v)} [{t}] ({s})" for v, t, s in
-                                          zip(others["value"], others["vintage"], others["source"]))
-        differing = others[others["value"] != best["value"]]
+    out, others = _first_of_groups(every, KPI_KEY, lambda o: [f"{_fmt(v)} [{t}] ({s})" for v, t, s in
+                                                              zip(o["value"], o["vintage"], o["source"])], " | ")
+    for index, group in others:
+        best = out.loc[index]
+        differing = group[group["value"] != best["value"]]
         if len(differing):
-            indicator, region, year, kind, territory = key
+            indicator, region, year, kind, territory = (best[k] for k in KPI_KEY)
             period = f" {best['report_period']}" if best["report_period"] else ""
             log.append(f"kpi: {indicator} {region} {year} {kind} ({territory} territory): kept {_fmt(best['value'])} "
                        f"[{best['vintage']}{period}] over " + "; ".join(
                            f"{_fmt(v)} [{t}{' ' + p if p else ''}]" for v, t, p in
                            zip(differing["value"], differing["vintage"], differing["report_period"])))
-        chosen.append(best)
-    out = pd.DataFrame(chosen).reset_index(drop=True)
+    out = out.reset_index(drop=True)
     out["n_vintages"] = out["n_vintages"].astype(int)
     n_reported = int((out["vintage"] == "report").sum())
     if n_reported:

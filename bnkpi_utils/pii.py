@@ -149,23 +149,25 @@ def score_bounds(ranking: pd.DataFrame, n_units: int, exclude: str | None = None
     A rank whose score was published has that score as both bounds; an unpublished one lies between the
     nearest published scores above and below (0 below the lowest published score, 100 above the highest).
     """
+    # One pass over ranks × published scores (at most 63 × 63) instead of a filter per rank: gap_table calls
+    # this for every target and edition.
+    ranks = np.arange(1, n_units + 1)
+    first = ranking.drop_duplicates("rank").set_index("rank")  # the first unit listed at each rank
+    has_unit = np.isin(ranks, first.index.to_numpy())
+    province = np.where(has_unit, first["province"].reindex(ranks).to_numpy(dtype=object), "")
+    own = first["score"].reindex(ranks).to_numpy(dtype=float)
     known = ranking.dropna(subset=["score"])
-    rows = []
-    for rank in range(1, n_units + 1):
-        hit = ranking[ranking["rank"] == rank]
-        province = hit["province"].iloc[0] if len(hit) else ""
-        if province and province == exclude:
-            continue
-        if len(hit) and not pd.isna(hit["score"].iloc[0]):
-            score = float(hit["score"].iloc[0])
-            rows.append(dict(rank=rank, province=province, low=score, high=score))
-            continue
-        above = known[known["rank"] < rank]["score"]
-        below = known[known["rank"] > rank]["score"]
-        rows.append(dict(rank=rank, province=province,
-                         low=float(below.max()) if len(below) else 0.0,
-                         high=float(above.min()) if len(above) else 100.0))
-    return pd.DataFrame(rows)
+    known_rank, known_score = known["rank"].to_numpy(dtype=float), known["score"].to_numpy(dtype=float)
+    above = known_rank[None, :] < ranks[:, None]
+    below = known_rank[None, :] > ranks[:, None]
+    high = np.where(above.any(axis=1), np.where(above, known_score, np.inf).min(axis=1, initial=np.inf), 100.0)
+    low = np.where(below.any(axis=1), np.where(below, known_score, -np.inf).max(axis=1, initial=-np.inf), 0.0)
+    published = has_unit & ~np.isnan(own)
+    low, high = np.where(published, own, low), np.where(published, own, high)
+    keep = ~(has_unit & np.array([bool(p) and p == exclude for p in province], dtype=bool))
+    if not keep.any():
+        return pd.DataFrame()
+    return pd.DataFrame({"rank": ranks[keep], "province": province[keep], "low": low[keep], "high": high[keep]})
 
 
 def implied_rank(ranking: pd.DataFrame, n_units: int, score: float, province: str) -> tuple[int, int]:

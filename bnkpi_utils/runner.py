@@ -24,15 +24,15 @@ import platform
 import shutil
 import signal
 import sys
-import tempfile
 import time
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from . import annex, config, history, params, processes, publish
+from . import annex, config, history, notebook_worker, params, processes, publish
 from .io import sha256_of
 from .validate import Problem, validate_raw
 
@@ -352,6 +352,7 @@ class _Run:
         self.started = _now()
         self.start_time = processes.start_time(os.getpid()) or 0
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.declared: dict[Path, list[str]] = {}
 
     def execute(self, signals: processes.Signals) -> RunResult:
         run_id, output, processed, say = self.run_id, self.output, self.processed, self.say
@@ -370,7 +371,8 @@ class _Run:
         notebooks = discover_notebooks(self.notebook_dir)
         if not notebooks:
             raise RunError(EXIT_FAILED, f"No notebooks (NN_name.ipynb) were found in {self.notebook_dir}.")
-        unused = sorted(set(self.overrides) - {name for nb in notebooks for name in params.declared(nb)})
+        self.declared = {nb: params.declared(nb) for nb in notebooks}  # read once: papermill parses each notebook
+        unused = sorted(set(self.overrides) - {name for names in self.declared.values() for name in names})
         if unused:  # a value no notebook would read must not be recorded as if it had been used
             raise RunError(EXIT_USAGE, f"No notebook in {self.notebook_dir} declares the parameter(s) "
                                        f"{', '.join(unused)} in its parameters cell. Nothing was run.")
@@ -463,9 +465,12 @@ class _Run:
             for stage in stages:
                 label = " + ".join(nb.name for nb in stage)
                 self.say(f"[{done + 1}/{len(notebooks)}] {label}" + (" (concurrently)" if len(stage) > 1 else ""))
-                futures = [self.pool.submit(_execute_one, nb, stage_out / "notebooks" / nb.name,
-                                            {**parameters, **params.for_notebook(nb, self.analysis)})
-                           for nb in stage]
+                arguments = [(nb, stage_out / "notebooks" / nb.name,
+                              {**parameters, **{k: self.analysis[k] for k in self.declared[nb]}}) for nb in stage]
+                with _light_workers():
+                    futures = [self.pool.submit(notebook_worker.execute_one, *args, config.KERNEL_NAME,
+                                                str(config.PROJ_ROOT), config.CELL_TIMEOUT_SECONDS)
+                               for args in arguments]
                 results = [f.result() for f in futures]
                 failure = None
                 for notebook, result in zip(stage, results):
@@ -475,7 +480,7 @@ class _Run:
                         failure = failure or (notebook, result)
                         continue
                     manifest["notebooks"].append({"notebook": notebook.name, "seconds": result["seconds"],
-                                                  "status": "ok", "parameters": params.declared(notebook)})
+                                                  "status": "ok", "parameters": self.declared[notebook]})
                     self.say(f"    {notebook.name} done in {result['seconds']} s")
                 if failure:
                     raise _NotebookFailed(*failure)
@@ -538,6 +543,18 @@ class _Run:
             publish.remove_if_empty(folder)
 
 
+@contextlib.contextmanager
+def _light_workers() -> Iterator[None]:
+    """Workers start (spawn) without re-importing this process's ``__main__`` (the bnkpi command: pandas,
+    nbconvert, the method modules, ~1 CPU-s each); they need only notebook_worker and papermill."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def plan_stages(notebooks: list[Path]) -> list[list[Path]]:
     """Run order: one notebook per stage, except consecutive independent notebooks (02–04), run together."""
     stages: list[list[Path]] = []
@@ -562,48 +579,6 @@ class _NotebookFailed(Exception):
             text = f"{r['ename']}: {first[0] if first else ''}"
             return f" in cell {r['exec_count']}: {text}" if r.get("exec_count") else f": {text}"
         return f": {r['error']}"
-
-
-def _execute_one(notebook: Path, output: Path, parameters: dict) -> dict:
-    """Execute one notebook (in a worker process); returns timing, captured stderr and any error as plain data."""
-    import papermill as pm
-
-    if not processes.runner_alive():  # the run is dead: nothing of it may write into its staging any more
-        os._exit(processes.EXIT_ORPHANED)
-    lines: list[str] = []
-    start = time.perf_counter()
-    result = {"error": None, "stderr": lines}
-    try:
-        with _captured_stderr(lines.append):
-            pm.execute_notebook(
-                str(notebook), str(output), parameters=parameters, kernel_name=config.KERNEL_NAME,
-                cwd=str(config.PROJ_ROOT), progress_bar=False, log_output=False,
-                execution_timeout=config.CELL_TIMEOUT_SECONDS,
-            )
-    except Exception as exc:  # noqa: BLE001 - reported to the parent as data
-        result.update(error=f"{type(exc).__name__}: {exc}", ename=getattr(exc, "ename", None),
-                      evalue=str(getattr(exc, "evalue", "")), exec_count=getattr(exc, "exec_count", None))
-    result["seconds"] = round(time.perf_counter() - start, 2)
-    return result
-
-
-@contextlib.contextmanager
-def _captured_stderr(say: Callable[[str], None]):
-    """Route what the kernel and papermill write to stderr into the run log, so cron stays quiet."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as sink:
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            for line in sink.read().decode("utf-8", "replace").splitlines():
-                if line.strip():
-                    say(line)
 
 
 def _describe_failure(exc: Exception) -> str:

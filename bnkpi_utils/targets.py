@@ -40,7 +40,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import provinces, tfp
 from .status import STATUSES  # the contract's status set, defined once
@@ -181,6 +180,8 @@ class Forecast:
 def _prob_normal(mean: float, se: float, operator: str, target: float, high: float | None, df: float | None = None) -> float:
     if se <= 1e-12 or math.isnan(se):
         return 1.0 if meets(round(mean, 9), operator, target, high) else 0.0
+    from scipy import stats  # lazily: importing scipy costs ~1 s in every notebook that never projects
+
     dist = stats.t(df) if df else stats.norm()
     cdf = lambda x: float(dist.cdf((x - mean) / se))  # noqa: E731
     if operator in (">=", ">"):
@@ -196,6 +197,7 @@ def forecast_models(years: np.ndarray, values: np.ndarray, target_year: int, ope
                     high: float | None = None) -> list[Forecast]:
     """Every model's forecast for the target year (fitted on all points)."""
     import statsmodels.api as sm
+    from scipy import stats
 
     out: list[Forecast] = []
     years = np.asarray(years, dtype=float)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import base64
 import csv
+import fcntl
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -118,9 +121,34 @@ def smtp_args(server: SmtpServer) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def good_run(tmp_path_factory, smtp_server) -> dict[str, Path]:
-    """One successful `bnkpi run --lang all --send` on the shipped data (shared by the tests)."""
-    base = tmp_path_factory.mktemp("run")
+def good_run(tmp_path_factory, smtp_server, worker_id) -> dict[str, Path]:
+    """One successful `bnkpi run --lang all --send` on the shipped data, shared by the tests that only read it.
+
+    Under pytest-xdist the workers share one run too: the first worker to need it runs it under a file lock in
+    the session's common temporary folder and records what the tests read (folders, output, sent messages); the
+    others wait for the lock and read the record. Tests must copy these folders before changing anything.
+    """
+    if worker_id == "master":
+        return _good_run(tmp_path_factory.mktemp("run"), smtp_server)
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every worker of this session
+    record = shared / "good_run.json"
+    with (shared / "good_run.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not record.exists():
+                run = _good_run(shared / "good_run", smtp_server)
+                saved = {**run, "output": str(run["output"]), "processed": str(run["processed"]),
+                         "sent": [{**m, "data": base64.b64encode(m["data"]).decode()} for m in run["sent"]]}
+                record.write_text(json.dumps(saved), encoding="utf-8")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    return {**saved, "output": Path(saved["output"]), "processed": Path(saved["processed"]),
+            "sent": [{**m, "data": base64.b64decode(m["data"])} for m in saved["sent"]]}
+
+
+def _good_run(base: Path, smtp_server: SmtpServer) -> dict:
+    base.mkdir(parents=True, exist_ok=True)
     output, processed = base / "outputs", base / "processed"
     received_before = len(smtp_server.messages)
     result = run_bnkpi("run", "--output-dir", str(output), "--processed-dir", str(processed), "--lang", "all",
@@ -128,3 +156,32 @@ def good_run(tmp_path_factory, smtp_server) -> dict[str, Path]:
     assert result.returncode == 0, result.stderr
     return {"output": output, "processed": processed, "stdout": result.stdout, "stderr": result.stderr,
             "sent": smtp_server.messages[received_before:], "smtp_port": smtp_server.port}
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    """pytest-xdist's worker id ("gw0", …), or "master" without xdist (xdist's own fixture, kept if present)."""
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
+
+
+# Tests that start `bnkpi run`, papermill or a kernel themselves take seconds each: marked ``slow`` (still part of
+# `make test`; `-m "not slow"` leaves them out while working on a unit). nbval's notebooks are slow too.
+SLOW_CALLS = ('run_bnkpi("run"', "execute_notebook(", "run_pipeline(")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts a pipeline run, papermill or a kernel (seconds)")
+
+
+def pytest_collection_modifyitems(config, items):
+    import inspect
+
+    for item in items:
+        function = getattr(item, "function", None)
+        try:
+            source = inspect.getsource(function) if function else ""
+        except (OSError, TypeError):
+            source = ""
+        if function is None or any(call in source for call in SLOW_CALLS) or "good_run" in getattr(
+                item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

@@ -403,3 +403,17 @@ def test_not_comparable_rank_note_carries_no_cross_scale_margin(tables):
     notes = tg.pii_rank_notes(assessment, gap).set_index("target_id")
     assert notes.loc["KH279-PII-2025", "note_vi"] == "Chỉ tiêu đặt trên thang 63."  # no 2,22–3,84 margin
     assert "2,22" in notes.loc["KH20-11", "note_vi"]  # same scale: margin 0,00–2,22
+
+
+def test_score_bounds_by_hand():
+    # ranks 1 and 4 published (60, 40), 2 unpublished, 3 unlisted, 5 unpublished below the lowest published score
+    ranking = pd.DataFrame({"rank": [1, 2, 4, 5], "province": ["A", "B", "D", "E"],
+                            "score": [60.0, float("nan"), 40.0, float("nan")], "n_units": 5})
+    bounds = pii.score_bounds(ranking, 5)
+    assert bounds.to_dict("list") == {"rank": [1, 2, 3, 4, 5], "province": ["A", "B", "", "D", "E"],
+                                      "low": [60.0, 40.0, 40.0, 40.0, 0.0], "high": [60.0, 60.0, 60.0, 40.0, 40.0]}
+    others = pii.score_bounds(ranking, 5, exclude="D")  # the unit left out still bounds the others
+    assert others["rank"].tolist() == [1, 2, 3, 5] and others["low"].tolist() == [60.0, 40.0, 40.0, 0.0]
+    nothing = pd.DataFrame({"rank": [1], "province": ["A"], "score": [float("nan")], "n_units": 1})
+    assert pii.score_bounds(nothing, 2).to_dict("list") == {"rank": [1, 2], "province": ["A", ""],
+                                                            "low": [0.0, 0.0], "high": [100.0, 100.0]}
