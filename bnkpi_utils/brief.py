@@ -355,8 +355,8 @@ PHRASES["vi"].update(
     owed_intro="Số chỉ tiêu còn chờ số liệu của từng cơ quan; mẫu báo cáo {period}, hạn gửi {due}.",
     owed_line="{owed} chỉ tiêu{past}, {returned}",
     owed_self="{owed} chỉ tiêu tự cập nhật{past}",
+    owed_self_unassigned=", gồm {k} chỉ tiêu chưa giao cơ quan chủ trì",
     owed_past=" ({k} quá hạn)",
-    owed_unassigned="{owed} chỉ tiêu chưa có cơ quan báo cáo",
     owed_returned="đã gửi mẫu", owed_not_returned="chưa gửi mẫu", owed_not_asked="đợt này không hỏi",
     owed_none="Không cơ quan nào còn nợ số liệu.",
     owed_not_comparable="Ngoài ra {k} chỉ tiêu không so sánh được qua đợt sáp nhập: số liệu mới không thay đổi được.",
@@ -419,8 +419,8 @@ PHRASES["en"].update(
     owed_intro="Targets still waiting for each agency's figures; the {period} workbook is due by {due}.",
     owed_line="{owed} targets{past}, {returned}",
     owed_self="{owed} targets to update itself{past}",
+    owed_self_unassigned=", including {k} targets with no lead agency assigned",
     owed_past=" ({k} overdue)",
-    owed_unassigned="{owed} targets nobody reports on",
     owed_returned="workbook returned", owed_not_returned="workbook not returned",
     owed_not_asked="asked nothing this round",
     owed_none="No agency owes data.",
@@ -888,19 +888,22 @@ def _assign_decision(t: dict, lang: str, due: str) -> dict | None:
 
 
 def owed_lines(t: dict, lang: str, period: str) -> list[dict]:
-    """One line of counts per agency (targets owed, past deadline, workbook returned, due date)."""
+    """One line of counts per agency (targets owed, past deadline, workbook returned, due date). Targets no
+    document assigns are counted under Sở KH&CN, which the data round asks for them, as the coverage table and
+    notebook 04's chart count them; its line says how many."""
     P = PHRASES[lang]
     assessment = t["targets_assessment"]
-    owed = owed_by_agency(assessment)
+    keys = assessment["agency"].map(_agency_key)
+    unassigned = int(((keys == NOT_ASSIGNED) & (assessment["status"] == "insufficient_data")).sum())
+    owed = owed_by_agency(assessment.assign(agency=assessment["agency"].where(keys != NOT_ASSIGNED, DEPARTMENT)))
     due, quarter, closed = fmt_day(due_date(period), lang), period_label(period, lang), closed_year(period)
     lines = []
     for _, r in owed.iterrows():
         past = sum(1 for y in r["target_years"] if y <= closed)
         past_text = P["owed_past"].format(k=past) if past else ""
-        if r["agency"] == NOT_ASSIGNED:
-            text = P["owed_unassigned"].format(owed=r["owed"])
-        elif r["agency"] in SELF:
+        if r["agency"] in SELF:
             text = P["owed_self"].format(owed=r["owed"], past=past_text)
+            text += P["owed_self_unassigned"].format(k=unassigned) if unassigned and r["agency"] == DEPARTMENT else ""
         else:
             returned = _returned(t, r["agency"])
             text = P["owed_line"].format(owed=r["owed"], past=past_text,

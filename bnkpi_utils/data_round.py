@@ -1041,7 +1041,8 @@ def _asked(targets: pd.DataFrame) -> bool:
     """Whether the round asks an agency anything: some comparable target whose indicator is asked (harmonise rule)."""
     from . import harmonise
 
-    for indicator, status in zip(targets["indicator"].astype(str), targets["status"]):
+    indicators = targets["indicator"].astype(str) if "indicator" in targets else [""] * len(targets)
+    for indicator, status in zip(indicators, targets["status"]):
         if status == "not_comparable":  # no value can change its verdict: nothing is asked for it
             continue
         rule = harmonise.rule_of(indicator)

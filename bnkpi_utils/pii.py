@@ -486,6 +486,17 @@ def target_units(issued: str) -> int:
     return UNITS_BEFORE_MERGER if str(issued or "") < MERGER_DATE else UNITS_AFTER_MERGER
 
 
+GAP_LABELS = {"vi": {"inside": "Trong nhóm", "outside": "Ngoài nhóm"},
+              "en": {"inside": "Inside the group", "outside": "Outside the group"}}
+
+
+def gap_label(code: str, lang: str = "vi") -> str:
+    """The word for a ``pii_gap`` status: inside or outside the target group, or a target status (not comparable)."""
+    from . import status
+
+    return GAP_LABELS[lang].get(code) or status.label(code, lang)
+
+
 def gap_table(pii_scores: pd.DataFrame, targets: pd.DataFrame, province: str = "Bắc Ninh") -> pd.DataFrame:
     """Gap or margin to each rank target (current targets first), for each edition that ranks the province.
 

@@ -385,7 +385,7 @@ def test_notebooks_say_why_a_section_is_empty_show_what_they_mention_and_speak_v
     assert "Chưa có dự báo nào" in _outputs_text(projection)
     images = [o for c in run["05_brief"].cells if c.cell_type == "code" for o in c.outputs
               if "image/png" in o.get("data", {})]
-    assert len(images) >= 3  # the brief's charts, inline
+    assert len(images) >= 2  # the brief's charts inline: PII ranks (two panels) and TFP growth
     if alpha == 0.35:  # 04 rerun at another α into the same scratch folder: 05 refuses to mix the tables
         import papermill as pm
 
