@@ -185,3 +185,17 @@ def pytest_collection_modifyitems(config, items):
         if function is None or any(call in source for call in SLOW_CALLS) or "good_run" in getattr(
                 item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s `--dist loadscope` sends each module to one worker; nbval's notebooks are one module per file,
+    but 02–05 read what 01 wrote in the scratch folder: they must run on one worker, in order."""
+    if config.getoption("dist", None) != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class NotebooksTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "notebooks/" if nodeid.startswith("notebooks/") else super()._split_scope(nodeid)
+
+    return NotebooksTogether(config, log)
