@@ -580,7 +580,9 @@ for (const e of document.querySelectorAll('body *')) {
   if (!own) continue;
   const r = e.getBoundingClientRect();
   if (r.width === 0 || r.height === 0 || getComputedStyle(e).display === 'none') continue;
-  const f = parseFloat(getComputedStyle(e).fontSize) * scale;
+  let f = parseFloat(getComputedStyle(e).fontSize) * scale;
+  const svg = e.closest('svg');  // SVG text is drawn at its font size times the SVG's scale
+  if (svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width) f *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
   if (f < minFont) { minFont = f; smallest = own.slice(0, 40); }
 }
 const images = Array.from(document.images).map(i => ({src: i.src, shown: i.getBoundingClientRect().width * scale,

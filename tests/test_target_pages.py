@@ -65,7 +65,7 @@ def test_a_page_states_the_target_its_values_sources_and_history(good_run):
     assert "Đã đạt" in page and "nhóm 6 dẫn đầu (2030)" in page and "hạng 6/34 (2025)" in page
     # every value with its source: the old provinces ranked among 63, the merged province among 34
     assert "hạng 11/63" in page and "hạng 6/34" in page and "Bắc Giang (cũ, trước 1/7/2025)" in page
-    assert 'href="https://en.nhandan.vn/' in page and page.count('src="data:image/png;base64,') == 1
+    assert 'href="https://en.nhandan.vn/' in page and page.count('<svg class="chart"') == 1
     assert "<script" not in page.lower() and not re.search(r'src="(https?:)?//', page)
     assert "Tình trạng qua các bản tin" in page and "(lần chạy này)" in page
 
@@ -143,3 +143,50 @@ def test_values_built_from_the_old_provinces_are_marked():
     assert target_pages._combined(pd.Series(dict(derived_rule="sum", vintage="", note="")))
     assert not target_pages._combined(pd.Series(dict(derived_rule="", vintage="", note="")))
     assert not target_pages._combined(pd.Series(dict(derived_rule=float("nan"), vintage="", note="")))
+
+
+def _svg_chart(values, **target):
+    row = dict(target_id="T1", indicator="x_rank", operator="rank<=", target_year=2030, target_value=6.0,
+               baseline_year=float("nan"), baseline_value=float("nan"), projected_low=float("nan"),
+               projected_high=float("nan"), name_vi="Chỉ tiêu thử", name_en="Test target", unit="")
+    row.update(target)
+    return str(target_pages.draw_series(pd.Series(row), pd.DataFrame(values), "Bắc Ninh", "vi"))
+
+
+def test_series_chart_draws_old_and_merged_apart_with_hollow_built_values():
+    import xml.etree.ElementTree as ET
+
+    values = [dict(kind="actual", year=2023, value=11.0, region="Bắc Giang", territory="old", derived_rule=""),
+              dict(kind="actual", year=2024, value=10.0, region="Bắc Giang", territory="old", derived_rule=""),
+              dict(kind="actual", year=2024, value=3.0, region="Bắc Ninh <i>", territory="old", derived_rule=""),
+              dict(kind="actual", year=2025, value=6.0, region="Bắc Ninh", territory="merged", derived_rule="sum"),
+              dict(kind="actual", year=2026, value=1.0, region="Bắc Ninh", territory="merged", derived_rule="")]
+    svg = _svg_chart(values)
+    root = ET.fromstring(svg)  # well-formed: the region's "<i>" is escaped
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "Bắc Ninh <i> (cũ, trước 1/7/2025)" in texts and "mục tiêu 2030" in texts
+    assert any(t.startswith("Trước 1/7/2025") for t in texts) and any(t.startswith("Từ 1/7/2025") for t in texts)
+    # one line per territory and region: no line joins the old provinces to the merged province
+    assert len(root.findall(f"{ns}polyline")) == 3
+    circles = [c for c in root.iter(f"{ns}circle") if c.get("r") == "4" and c.get("stroke-width")]
+    merged = [c for c in circles if c.get("stroke") == "#1f4e79"]
+    hollow = [c for c in merged if c.get("fill") == "#ffffff"]
+    assert len(merged) == 2 and len(hollow) == 1  # 2025 summed from the old provinces, 2026 reported
+    y_2025, y_2026 = (float(c.get("cy")) for c in sorted(merged, key=lambda c: float(c.get("cx"))))
+    assert y_2026 < y_2025  # rank 1 above rank 6: the rank axis is reversed
+    assert len(root.findall(f"{ns}polygon")) == 2  # the goal's star, and its legend
+    assert root.get("font-size") == "13" and root.get("viewBox").startswith("0 0 358 ")  # 13 px at 358 px wide
+
+
+def test_series_chart_with_only_old_values_still_draws_the_goal_panel_and_none_without_values():
+    values = [dict(kind="actual", year=2022, value=40.0, region="Bắc Ninh", territory="old", derived_rule=""),
+              dict(kind="plan", year=2030, value=55.0, region="Bắc Ninh", territory="merged", derived_rule="")]
+    svg = _svg_chart(values, indicator="share_pct", operator=">=", target_value=55.0, baseline_year=2025.0,
+                     baseline_value=45.0, projected_low=48.0, projected_high=60.0)
+    assert svg.count("<polyline") == 1 and "Từ 1/7/2025" in svg
+    assert "lộ trình tới mục tiêu" in svg and "khoảng dự báo" in svg and 'stroke-dasharray="5 3"' in svg
+    assert target_pages.draw_series(pd.Series(dict(operator=">=", indicator="x", target_year=2030,
+                                                   target_value=1.0)),
+                                    pd.DataFrame([dict(kind="plan", year=2030, value=1.0, region="Bắc Ninh")]),
+                                    "Bắc Ninh", "vi") is None
