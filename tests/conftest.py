@@ -173,8 +173,22 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "slow: starts a pipeline run, papermill or a kernel (seconds)")
 
 
+# Modules in the order `make test`'s two workers should start them (longest first; the rest follow in collection
+# order): the first worker runs the shared good run inside test_bad_input while the second starts test_data_round,
+# which does not need it, so neither waits for the other; the long modules then leave no long tail.
+MODULE_ORDER = ("tests/test_bad_input.py", "tests/test_data_round.py", "tests/test_run.py", "tests/test_notebooks.py",
+                "tests/test_targets.py", "tests/test_brief.py", "notebooks/", "tests/test_send.py")
+
+
+def _module_rank(item) -> int:
+    path = item.nodeid.split("::")[0]
+    return next((i for i, prefix in enumerate(MODULE_ORDER) if path.startswith(prefix)), len(MODULE_ORDER))
+
+
 def pytest_collection_modifyitems(config, items):
     import inspect
+
+    items.sort(key=_module_rank)  # stable: tests keep their order within a module (nbval's cells too)
 
     for item in items:
         function = getattr(item, "function", None)
