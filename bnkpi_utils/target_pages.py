@@ -112,11 +112,22 @@ def old_provinces(mergers: pd.DataFrame | None, region: str) -> list[str]:
 def values_for(target: pd.Series, kpi: pd.DataFrame, regions: list[str]) -> tuple[pd.DataFrame, str]:
     """The values behind a target: its indicator (or, for a growth or increase target, the yearly count it is
     computed from) in the province and the old provinces, every kind, oldest first; and the indicator shown."""
+    return _values_in(target, by_indicator(kpi, regions), kpi.iloc[0:0])
+
+
+def by_indicator(kpi: pd.DataFrame, regions: list[str]) -> dict[str, pd.DataFrame]:
+    """The rows of the province and the old provinces, split by indicator once (not one mask per page)."""
+    return dict(tuple(kpi[kpi["region"].isin(regions)].groupby("indicator", sort=False)))
+
+
+def _values_in(target: pd.Series, rows_of: dict[str, pd.DataFrame], none: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     indicator = str(target["indicator"])
-    rows = kpi[(kpi["indicator"] == indicator) & kpi["region"].isin(regions)]
-    if rows.empty and base_indicator(indicator):
+    rows = rows_of.get(indicator)
+    if rows is None and base_indicator(indicator):
         indicator = base_indicator(indicator)
-        rows = kpi[(kpi["indicator"] == indicator) & kpi["region"].isin(regions)]
+        rows = rows_of.get(indicator)
+    if rows is None:
+        rows = none
     return rows.sort_values(["year", "region"]).reset_index(drop=True), indicator
 
 
@@ -385,10 +396,11 @@ def build_pages(output_dir: Path, kpi: pd.DataFrame, targets: pd.DataFrame | Non
     by_id = targets.set_index("target_id") if targets is not None and len(targets) else None
     depth = "../" * folder(lang).count("/")
     cards, written = [], []
+    rows_of = by_indicator(kpi, regions)
     for _, target in assessment.iterrows():
         tid = str(target["target_id"])
         source = by_id.loc[tid] if by_id is not None and tid in by_id.index else pd.Series(dtype=object)
-        values, shown = values_for(target, kpi, regions)
+        values, shown = _values_in(target, rows_of, kpi.iloc[0:0])
         older = []
         if revisions is not None and len(revisions):
             same = revisions[(revisions["indicator"] == target["indicator"])

@@ -32,6 +32,8 @@ Probability words follow the IPCC calibrated scale (likely from 0.66).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import functools
 import math
@@ -360,15 +362,14 @@ def series_for(indicator: str, kpi: pd.DataFrame, region: str, kind: str = "actu
     Columns ``year, value, territory, partial_months``. A derived growth or increase never spans two territories
     or a partial-year value.
     """
-    rows = kpi[(kpi["region"] == region) & (kpi["kind"] == kind)]
-    direct = rows[rows["indicator"] == indicator]
+    direct = _rows(kpi, region, kind, indicator)
     if len(direct) or indicator == "grdp_growth_pct":
         direct = _with_territory(direct, region) if len(direct) else direct.assign(territory="", partial_months=0)
         return direct[SERIES_COLUMNS].sort_values("year").reset_index(drop=True)
     match = _GROWTH.match(indicator) or _INCREASE.match(indicator)
     if not match:
         return pd.DataFrame(columns=SERIES_COLUMNS)
-    base = rows[rows["indicator"] == match["base"]]
+    base = _rows(kpi, region, kind, match["base"])
     if base.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     base = _with_territory(base, region).sort_values("year")
@@ -384,6 +385,28 @@ def series_for(indicator: str, kpi: pd.DataFrame, region: str, kind: str = "actu
     else:
         return _increase(base, int(match["year"]))
     return pd.DataFrame(out, columns=SERIES_COLUMNS)
+
+
+# The assessment asks for ~300 series of one table: split once by (region, kind, indicator) while ``assess`` runs,
+# a lookup instead of three boolean masks per series (0.27 → 0.05 CPU-s a run). Held for the one table object
+# being assessed (which nothing changes meanwhile); any other table is filtered directly.
+_SPLIT: contextvars.ContextVar[tuple[pd.DataFrame, dict] | None] = contextvars.ContextVar("kpi_split", default=None)
+
+
+def _rows(kpi: pd.DataFrame, region: str, kind: str, indicator: str) -> pd.DataFrame:
+    split = _SPLIT.get()
+    if split is not None and split[0] is kpi:
+        return split[1].get((region, kind, indicator), kpi.iloc[0:0])
+    return kpi[(kpi["region"] == region) & (kpi["kind"] == kind) & (kpi["indicator"] == indicator)]
+
+
+@contextlib.contextmanager
+def _split_by_series(kpi: pd.DataFrame):
+    token = _SPLIT.set((kpi, dict(tuple(kpi.groupby(["region", "kind", "indicator"], sort=False)))))
+    try:
+        yield
+    finally:
+        _SPLIT.reset(token)
 
 
 def _increase(base: pd.DataFrame, start: int) -> pd.DataFrame:
@@ -420,11 +443,12 @@ def assess(targets: pd.DataFrame, kpi: pd.DataFrame, macro: pd.DataFrame | None 
     ``tfp.GROWTH_GUARD_PCT``) is the output growth at or below which no TFP share is computed.
     """
     current = targets[targets["is_current"].astype(bool)]
-    rows = [assess_one(t, kpi, macro, region, tfp_yearly, as_of_year=as_of_year, growth_guard=growth_guard)
-            for _, t in current.iterrows()]
     from .harmonise import annotate  # says where a verdict rests on values built from the old provinces
 
-    assessed = add_value_quality(explain_missing(pd.DataFrame(rows), kpi, region), kpi, region)
+    with _split_by_series(kpi):
+        rows = [assess_one(t, kpi, macro, region, tfp_yearly, as_of_year=as_of_year, growth_guard=growth_guard)
+                for _, t in current.iterrows()]
+        assessed = add_value_quality(explain_missing(pd.DataFrame(rows), kpi, region), kpi, region)
     return annotate(assessed, kpi)
 
 

@@ -19,6 +19,7 @@ out of sample, 2016–2018 against GSO's 2016–2019 figure (the 2019 employment
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -481,6 +482,7 @@ def pim_sensitivity(investment: pd.Series, output: pd.Series, employment: pd.Ser
     starts = sorted({int(investment.index.min()), *start_years})
     frames = []
 
+    @functools.cache  # the K₀ spread and the tables need the same (start, δ, K₀) runs: each computed once
     def shares(start: int, delta: float, factor: float) -> pd.DataFrame:
         inputs = pd.DataFrame({"grdp_const": output, "employment": employment,
                                "investment_const": investment[investment.index >= start]})
@@ -499,7 +501,7 @@ def pim_sensitivity(investment: pd.Series, output: pd.Series, employment: pd.Ser
             ends = [shares(start, delta, f).set_index(key)["tfp_share_pct"] for f in TRANSIENT_K0_RANGE]
             spread = (ends[1] - ends[0]).abs()
             for factor in k0_factors:
-                table = shares(start, delta, factor)
+                table = shares(start, delta, factor).copy()
                 table["k0_spread_pp"] = spread.reindex(pd.MultiIndex.from_frame(table[key])).to_numpy()
                 table["start_up_transient"] = table["k0_spread_pp"] > TRANSIENT_SPREAD_PP
                 note = (f"start_up_transient: share moves {{:.1f}} points with K₀ × {TRANSIENT_K0_RANGE[0]:g}–"
