@@ -31,7 +31,7 @@ METHOD_FUNCTIONS = {
                 "effective_target", "growth_rate", "eurostat_ratio", "status_from_ratio", "probability_words",
                 "_prob_normal", "forecast_models", "backtest", "project", "_territory_rule", "_period_status",
                 "_tfp_share", "pace_short", "contradicts", "reconcile", "_increase", "_assess_period_sum",
-                "no_verdict_reason"),
+                "no_verdict_reason", "_ols_prediction", "_local_linear_trend_fit", "series_for", "_rows"),
 }
 STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked"}
