@@ -28,6 +28,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import status  # noqa: E402
 from .numbers import format_vi  # noqa: E402
+from .provinces import FIRST_MERGED_YEAR  # noqa: E402
 
 # matplotlib's bundled DejaVu Sans covers Vietnamese diacritics.
 FONT = "DejaVu Sans"
@@ -246,14 +247,24 @@ def key_targets(panels: list[dict], lang: str = "vi"):
             for side in ("left", "bottom"):
                 ax.spines[side].set_color("#dddddd")
             continue
-        if len(actual):
-            ax.plot(actual["year"], actual["value"], marker="o", color=BLUE, linewidth=1.5)
+        # No line across the merger: values of the old province (63-unit map, old borders) are grey and joined
+        # only to each other; the path to the target starts from the merged province's latest value, if any.
+        old_territory = _territory(actual) == "old"
+        merged_actual = actual[~old_territory]
+        if old_territory.any():
+            ax.plot(actual["year"][old_territory], actual["value"][old_territory], marker="o", color=GREY,
+                    linewidth=1.2)
+            ax.axvline(MERGER_LINE_X, color="#bbbbbb", linestyle="--", linewidth=0.8, zorder=1)
+        if len(merged_actual):
+            ax.plot(merged_actual["year"], merged_actual["value"], marker="o", color=BLUE, linewidth=1.5)
         if len(estimate):
             ax.scatter(estimate["year"], estimate["value"], facecolors="white", edgecolors=BLUE, zorder=3)
         if len(plan):
             ax.scatter(plan["year"], plan["value"], marker="s", facecolors="white", edgecolors=GREY, zorder=3)
         ax.scatter([panel["target_year"]], [panel["target"]], marker="*", s=120, color=RED, zorder=4)
-        last = actual.iloc[-1] if len(actual) else (estimate.iloc[-1] if len(estimate) else None)
+        merged_estimate = estimate[_territory(estimate) != "old"]
+        last = (merged_actual.iloc[-1] if len(merged_actual)
+                else merged_estimate.iloc[-1] if len(merged_estimate) else None)
         if last is not None:
             ax.plot([last["year"], panel["target_year"]], [last["value"], panel["target"]], color=RED,
                     linestyle=":", linewidth=1)
@@ -264,16 +275,27 @@ def key_targets(panels: list[dict], lang: str = "vi"):
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=5))
     for ax in np.ravel(axes)[len(panels):]:
         ax.axis("off")
-    names = (("actual", "estimate", "plan", "target") if lang == "en"
-             else ("thực tế", "ước tính", "kế hoạch", "mục tiêu"))
+    names = (("actual", "estimate", "plan", "target", "old province (to 2024; ranks of 63)") if lang == "en"
+             else ("thực tế", "ước tính", "kế hoạch", "mục tiêu", "tỉnh cũ (đến 2024; hạng trên 63)"))
     handles = [
         plt.Line2D([], [], marker="o", color=BLUE, linestyle="-", label=names[0]),
+        plt.Line2D([], [], marker="o", color=GREY, linestyle="-", label=names[4]),
         plt.Line2D([], [], marker="o", markerfacecolor="white", markeredgecolor=BLUE, linestyle="", label=names[1]),
         plt.Line2D([], [], marker="s", markerfacecolor="white", markeredgecolor=GREY, linestyle="", label=names[2]),
         plt.Line2D([], [], marker="*", color=RED, markersize=11, linestyle=":", label=names[3]),
     ]
-    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False, fontsize=8)
     return fig
+
+
+MERGER_LINE_X = FIRST_MERGED_YEAR - 0.5  # between the last old-map year and the first merged one
+
+
+def _territory(series: pd.DataFrame) -> pd.Series:
+    """``old`` or ``merged`` per row: the series' own column, else the default rule (old before 2025)."""
+    given = series["territory"] if "territory" in series.columns else pd.Series("", index=series.index)
+    by_year = pd.Series(np.where(series["year"].astype(int) < FIRST_MERGED_YEAR, "old", "merged"), index=series.index)
+    return given.fillna("").astype(str).where(given.fillna("").astype(str) != "", by_year)
 
 
 # --------------------------------------------------------------------------------------------- seaborn charts

@@ -621,3 +621,29 @@ def test_coverage_lists_only_targets_without_any_value_as_without_data():
         "A: needs_later_year;B: not_returned;C: other_territory_only;D: not_comparable")
     before_any_round = data_round.coverage(pd.DataFrame(rows)).set_index("agency")
     assert "B: not_asked" in before_any_round.loc["Sở KH&CN", "targets_no_verdict"]
+
+
+def test_key_target_chart_joins_no_values_across_the_merger():
+    """Ranks 6/63 (2023), 11/63 (2024) and 6/34 (2025): the old province's points are joined to each other only,
+    the path to the target starts from the merged province's value, never from an old-map one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from bnkpi_utils import charts
+
+    actual = pd.DataFrame(dict(year=[2023, 2024, 2025], value=[6.0, 11.0, 6.0], territory=["old", "old", "merged"],
+                               partial_months=0))
+    empty = pd.DataFrame(columns=tg.SERIES_COLUMNS)
+    only_old = actual.iloc[:2]
+    panels = [dict(title="PII", actual=actual, estimate=empty, plan=empty, target=6.0, target_year=2030, invert=True),
+              dict(title="old only", actual=only_old, estimate=empty, plan=empty, target=6.0, target_year=2030)]
+    fig = charts.key_targets(panels)
+    for ax, has_path in zip(fig.axes[:2], (True, False)):
+        lines = [line for line in ax.get_lines() if len(line.get_xdata()) > 1]
+        spans = [sorted(float(x) for x in line.get_xdata()) for line in lines if line.get_linestyle() != "--"]
+        # no drawn line has one end before the merger and the other after it, except the path from 2025 on
+        crossing = [s for s in spans if s[0] < 2024.5 < s[-1]]  # 1 July 2025 lies between 2024 and 2025
+        assert crossing == [], crossing
+        paths = [s for s in spans if s[-1] == 2030]
+        assert (paths == [[2025.0, 2030.0]]) if has_path else paths == []
+    charts.plt.close(fig)
