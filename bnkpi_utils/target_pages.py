@@ -330,9 +330,21 @@ def _value_rows(values: pd.DataFrame, target: pd.Series, region: str, lang: str)
             year=int(v["year"]), region=(T["territory_merged"] if territory == "merged" else T["territory_old"])
             .format(region=v["region"]), value=_value(v, target, territory, lang),
             kind=T["kinds"].get(str(v.get("kind")), str(v.get("kind"))),
-            vintage=T["vintages"].get(str(v.get("vintage", "") or ""), str(v.get("vintage", "") or ""))
-            + (f" ({T['combined']})" if _combined(v) else ""), sources=source_parts(v.get("source"))))
+            vintage="; ".join(part for part in [
+                T["vintages"].get(str(v.get("vintage", "") or ""), str(v.get("vintage", "") or ""))
+                + (f" ({T['combined']})" if _combined(v) else ""), *_said_of_itself(v, lang)] if part),
+            sources=source_parts(v.get("source"))))
     return rows
+
+
+def _said_of_itself(v: pd.Series, lang: str) -> list[str]:
+    """A partial year, an estimate or an inferred value, in words, beside the value it qualifies. An estimate
+    row already says "ước tính" as its kind, so only the rest is added there."""
+    from .targets import row_quality
+
+    codes, vi, en = row_quality(v)
+    words = vi if lang == "vi" else en
+    return [w for code, w in zip(codes, words) if not (code == "estimate" and str(v.get("kind")) == "estimate")]
 
 
 def _status_history(past: pd.DataFrame, target_id: str, target: pd.Series, lang: str) -> list[dict]:

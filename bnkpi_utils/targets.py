@@ -992,18 +992,9 @@ def _text(row: pd.Series, *columns: str) -> str:
     return " ".join(str(row.get(c, "") or "") for c in columns if not pd.isna(row.get(c, "")))
 
 
-def value_quality(indicator: str, year, value, kpi: pd.DataFrame, region: str) -> dict:
-    """The quality of one shown actual value: codes (``partial_year:10``, ``estimate``, ``inferred``,
-    ``snapshot``) and the words for them in Vietnamese and English."""
-    out = dict(value_quality="", quality_vi="", quality_en="")
-    if year is None or pd.isna(year) or pd.isna(value):
-        return out
-    rows = kpi[(kpi["indicator"] == indicator) & (kpi["region"] == region)]
-    hit = rows[(rows["kind"] == "actual") & (rows["year"].astype(int) == int(year))]
-    close = hit[np.isclose(hit["value"].astype(float), float(value))] if len(hit) else hit
-    if close.empty:
-        return out
-    r = close.iloc[-1]
+def row_quality(r: pd.Series) -> tuple[list[str], list[str], list[str]]:
+    """What one value row says of itself (codes, Vietnamese, English): a partial year, an estimate, an
+    inferred value. The target pages show it beside each value; ``value_quality`` beside the latest."""
     codes, vi, en = [], [], []
     months = partial_months(_text(r, "source", "note"))
     if months:
@@ -1018,6 +1009,22 @@ def value_quality(indicator: str, year, value, kpi: pd.DataFrame, region: str) -
         codes.append("inferred")
         vi.append("số suy ra, không đo trực tiếp")
         en.append("an inferred value, not measured")
+    return codes, vi, en
+
+
+def value_quality(indicator: str, year, value, kpi: pd.DataFrame, region: str) -> dict:
+    """The quality of one shown actual value: codes (``partial_year:10``, ``estimate``, ``inferred``,
+    ``snapshot``) and the words for them in Vietnamese and English."""
+    out = dict(value_quality="", quality_vi="", quality_en="")
+    if year is None or pd.isna(year) or pd.isna(value):
+        return out
+    rows = kpi[(kpi["indicator"] == indicator) & (kpi["region"] == region)]
+    hit = rows[(rows["kind"] == "actual") & (rows["year"].astype(int) == int(year))]
+    close = hit[np.isclose(hit["value"].astype(float), float(value))] if len(hit) else hit
+    if close.empty:
+        return out
+    r = close.iloc[-1]
+    codes, vi, en = row_quality(r)
     family = re.sub(r"_(rank|score)$", "", str(indicator))  # a rank and its score come from one index
     related = kpi[kpi["indicator"].astype(str).str.startswith(family) & (kpi["region"] == region)]
     if family in HIGH_FREQUENCY_INDICES or any(_HIGH_FREQUENCY.search(_text(x, "unit", "note", "alternatives"))

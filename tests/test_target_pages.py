@@ -145,6 +145,29 @@ def test_values_built_from_the_old_provinces_are_marked():
     assert not target_pages._combined(pd.Series(dict(derived_rule=float("nan"), vintage="", note="")))
 
 
+def test_each_value_row_says_when_it_is_partial_estimated_or_inferred():
+    """KH20-44's 100 % is inferred ("56 units = 103,7 % of the target"), SKHCN-2025-III.1's 17 a 10-month count:
+    the value rows of their pages say so beside the value, not only the status line."""
+    values = pd.DataFrame([
+        dict(year=2025, region="Bắc Ninh", value=100.0, kind="actual", vintage="official", territory="merged",
+             source="https://example.org/a", note="56 units = 103.7% of the target => 100% inferred"),
+        dict(year=2025, region="Bắc Ninh", value=17.0, kind="actual", vintage="official", territory="merged",
+             source="Báo cáo số 24/BC-SKHCN (10 tháng đầu năm 2025)", note=""),
+        dict(year=2025, region="Bắc Ninh", value=10.0, kind="estimate", vintage="estimate", territory="merged",
+             source="Báo cáo", note=""),
+        dict(year=2024, region="Bắc Ninh", value=9.0, kind="actual", vintage="official", territory="old",
+             source="Niên giám", note=""),
+    ])
+    target = pd.Series(dict(target_id="T1", indicator="x", unit="%", operator=">=", target_value=100.0))
+    shown = [row["vintage"] for row in target_pages._value_rows(values, target, "Bắc Ninh", "vi")]
+    assert "số suy ra, không đo trực tiếp" in shown[0]
+    assert "theo số 10 tháng" in shown[1]
+    assert shown[2] == "ước tính"  # an estimate row says so once (its vintage), not again as "số ước tính"
+    assert shown[3] == "chính thức"
+    english = [row["vintage"] for row in target_pages._value_rows(values, target, "Bắc Ninh", "en")]
+    assert "an inferred value, not measured" in english[0] and "on a 10-month figure" in english[1]
+
+
 def _svg_chart(values, **target):
     row = dict(target_id="T1", indicator="x_rank", operator="rank<=", target_year=2030, target_value=6.0,
                baseline_year=float("nan"), baseline_value=float("nan"), projected_low=float("nan"),
