@@ -150,3 +150,24 @@ def format_vi(value: float, decimals: int = 2) -> str:
         return "–"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+              "November", "December")
+
+
+def format_issued(text: object, lang: str = "vi") -> str:
+    """A document date as the tables keep it (``2025-05-06``, ``2026-04``) the way a reader writes it:
+    ``06/05/2025``, ``tháng 4/2026`` (English: ``6 May 2025``, ``April 2026``); anything else unchanged."""
+    text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text).strip()
+    day = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if day:
+        y, m, d = (int(x) for x in day.groups())
+        if 1 <= m <= 12 and 1 <= d <= 31:
+            return f"{d:02d}/{m:02d}/{y}" if lang == "vi" else f"{d} {_MONTHS_EN[m - 1]} {y}"
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if month:
+        y, m = (int(x) for x in month.groups())
+        if 1 <= m <= 12:
+            return f"tháng {m}/{y}" if lang == "vi" else f"{_MONTHS_EN[m - 1]} {y}"
+    return text

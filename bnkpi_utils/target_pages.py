@@ -26,6 +26,7 @@ from markupsafe import Markup
 
 from . import brief, history, status
 from .data_round import base_indicator
+from .numbers import format_issued
 
 TEXT = {
     "vi": dict(
@@ -419,7 +420,7 @@ def build_pages(output_dir: Path, kpi: pd.DataFrame, targets: pd.DataFrame | Non
                              & (revisions["target_year"] == target["target_year"]) & (revisions["target_id"] != tid)]
             for _, r in same.sort_values("issued").iterrows():
                 older.append(T["revision_line"].format(
-                    document=brief.document_name(r["document"], lang), issued=str(r["issued"]),
+                    document=brief.document_name(r["document"], lang), issued=format_issued(r["issued"], lang),
                     goal=brief.goal_text(r["operator"], r["value"], r.get("value_high"), brief._unit(target), None, lang)))
         reason = target.get(f"note_{lang}") if isinstance(target.get(f"note_{lang}"), str) else ""
         projection = ""
@@ -435,7 +436,7 @@ def build_pages(output_dir: Path, kpi: pd.DataFrame, targets: pd.DataFrame | Non
             goal=brief._goal(target, lang), latest=brief._latest(target, lang),
             owner=brief.agency_name(target.get("agency"), lang),
             document=brief.document_name(target.get("document"), lang) if lang == "en" else str(target.get("document", "")),
-            section=str(source.get("section", "") or ""), issued=str(source.get("issued", "") or ""),
+            section=str(source.get("section", "") or ""), issued=format_issued(source.get("issued", ""), lang),
             doc_source=str(source.get("source", "") or ""), revisions=older, projection=projection,
             chart=draw_series(target, values, region, lang), values=_value_rows(values, target, region, lang),
             base_note=T["base_note"].format(indicator=shown) if shown != target["indicator"] else "",

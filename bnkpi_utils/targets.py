@@ -46,7 +46,7 @@ import pandas as pd
 
 from . import provinces, tfp
 from .status import STATUSES  # the contract's status set, defined once
-from .numbers import format_vi
+from .numbers import format_issued, format_vi
 
 ON_TRACK, AT_RISK = 0.95, 0.60
 MERGED_FROM = 2025  # targets for 2025 on concern the merged province (old Bắc Ninh + Bắc Giang)
@@ -522,10 +522,16 @@ def _territory_rule(row: dict, series: pd.DataFrame, t: pd.Series) -> pd.DataFra
         last = same.iloc[-1]
         row.update(status="not_comparable", method="cross_scale", latest_year=int(last["year"]),
                    latest_value=float(last["value"]), n_points=len(same), unit_basis_note="63_vs_34_units")
-        row["note_vi"] = (f"Chỉ tiêu đặt ngày {t['issued']} trên thang 63 tỉnh, thành phố; số {int(last['year'])} "
-                          f"({format_vi(float(last['value']), 2)}) đo trên thang 34 đơn vị sau sáp nhập: không so sánh được.")
-        row["note_en"] = (f"Target set on {t['issued']} on the 63-province scale; the {int(last['year'])} value "
-                          f"({float(last['value']):g}) is on the 34-unit scale after the merger: not comparable.")
+        rank = t["operator"] == "rank<="
+        merged_units = UNITS_BY_TERRITORY["merged"]
+        shown_vi = f"hạng {int(last['value'])}/{merged_units}" if rank else format_vi(float(last["value"]), 2)
+        shown_en = f"rank {int(last['value'])}/{merged_units}" if rank else f"{float(last['value']):g}"
+        row["note_vi"] = (f"Chỉ tiêu đặt ngày {format_issued(t['issued'], 'vi')} trên thang 63 tỉnh, thành phố; số "
+                          f"{int(last['year'])} ({shown_vi}) đo trên thang {merged_units} đơn vị sau sáp nhập: "
+                          "không so sánh được.")
+        row["note_en"] = (f"Target set on {format_issued(t['issued'], 'en')} on the 63-province scale; the "
+                          f"{int(last['year'])} value ({shown_en}) is on the {merged_units}-unit scale after the "
+                          "merger: not comparable.")
         if t["operator"] == "rank<=":
             share_target = 100 * float(t["value"]) / UNITS_BY_TERRITORY["old"]
             share_now = 100 * float(last["value"]) / UNITS_BY_TERRITORY["merged"]

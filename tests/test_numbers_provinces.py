@@ -137,3 +137,17 @@ def test_text_from_outside_is_escaped_to_one_line():
     assert escape("Báo cáo \u202e9") == "Báo cáo U+202E9"
     assert escape("Bắc Ninh 67\u00a0200\ttab") == "Bắc Ninh 67\u00a0200\\ttab"
     assert escape("a\udcffb") == "a\\xffb"  # a file name byte that is not UTF-8
+
+
+@pytest.mark.parametrize("text, vi, en", [
+    ("2025-05-06", "06/05/2025", "6 May 2025"),
+    ("2026-04", "tháng 4/2026", "April 2026"),
+    ("2026-12-31", "31/12/2026", "31 December 2026"),
+    ("2025", "2025", "2025"),          # a year alone stays as it is
+    ("2025-13", "2025-13", "2025-13"),  # not a month: shown as written, never guessed
+    ("", "", ""),
+])
+def test_document_dates_are_written_as_a_reader_writes_them(text, vi, en):
+    from bnkpi_utils.numbers import format_issued
+
+    assert format_issued(text, "vi") == vi and format_issued(text, "en") == en

@@ -417,6 +417,11 @@ def test_settled_rows_report_what_they_rest_on():
     cross = _assess(_target(">", 39.67, year=2025, indicator="pii_p2_score", issued="2025-05-06"),
                     _kpi({2024: 39.67, 2025: 39.99}, indicator="pii_p2_score", territory=""))
     assert (cross["method"], cross["latest_year"], cross["n_points"]) == ("cross_scale", 2025, 1)
+    assert cross["note_vi"].startswith("Chỉ tiêu đặt ngày 06/05/2025 trên thang 63 tỉnh, thành phố; số 2025 (39,99)")
+    rank = _assess(_target("rank<=", 10.0, year=2025, indicator="pii_rank", issued="2025-05-06"),
+                   _kpi({2024: 11.0, 2025: 6.0}, indicator="pii_rank", territory=""))
+    assert rank["status"] == "not_comparable" and "số 2025 (hạng 6/34) đo trên thang 34 đơn vị" in rank["note_vi"]
+    assert "the 2025 value (rank 6/34) is on the 34-unit scale" in rank["note_en"]
     old = _assess(_target("rank<=", 5.0), _kpi({2021: 7.0, 2022: 6.0}, territory="old"))
     assert (old["latest_year"], old["latest_value"], old["n_points"]) == (2022, 6.0, 0)
 
