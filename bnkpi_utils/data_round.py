@@ -510,6 +510,11 @@ def value_range(indicator: str, unit: str) -> tuple[float | None, float | None]:
     return 0.0, None
 
 
+def _as_typed(cell, fallback: str) -> str:
+    """The place as the agency's row writes it («Bắc Ninh (cũ)»), not the suite's normalised name."""
+    return fallback if _blank(cell) else " ".join(str(cell).split())
+
+
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
 
@@ -797,7 +802,8 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
             first_line, first_value = seen[key]
             if first_value != value:
                 problems.append(Problem(name, line, "value", _where(SHEET, col["value"], line, "value") + (
-                    f"trùng với dòng {first_line} ({indicator}, {region}, {year}, {kind}) nhưng khác số: "
+                    f"trùng với dòng {first_line} ({indicator}, {_as_typed(cells.get('region'), region)}, {year}, "
+                    f"{kind}) nhưng khác số: "
                     f"{format_vi(first_value, 6).rstrip('0').rstrip(',')} ở dòng đó, "
                     f"{format_vi(value, 6).rstrip('0').rstrip(',')} ở dòng này: giữ một dòng đúng")))
             continue

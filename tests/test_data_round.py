@@ -673,6 +673,19 @@ def test_a_percent_entered_as_a_fraction_or_in_a_percent_cell_is_reported(reques
     assert problems_of(raw_copy, "y.xlsx") == []
 
 
+def test_a_conflicting_duplicate_names_the_old_province_as_the_row_writes_it(requests, raw_copy):
+    rows = sheet_rows(requests[OFFICE])
+    first = row_of(rows, "admin_dossiers_count", 2023, "Bắc Ninh (cũ)")
+    path, _ = office_returned(requests, raw_copy, "x.xlsx", {first: dict(value=1000, kind="actual", source=SOURCE)},
+                              added=[dict(target_id="KH20-29", indicator="admin_dossiers_count", region="Bắc Ninh (cũ)",
+                                          year=2023, value=1100, unit="Hồ sơ", kind="actual", source=SOURCE)])
+    last = load_workbook(path)[data_round.SHEET].max_row
+    found = {(p.row, p.column): p.message for p in problems_of(raw_copy, "x.xlsx")}
+    assert list(found) == [(last, "value")]
+    assert (f"trùng với dòng {first} (admin_dossiers_count, Bắc Ninh (cũ), 2023, actual) nhưng khác số: 1.000 ở "
+            "dòng đó, 1.100 ở dòng này") in found[(last, "value")]
+
+
 def test_merged_cells_are_reported_once_not_as_missing_sources(requests, raw_copy):
     rows = sheet_rows(requests[OFFICE])
     r = [row_of(rows, "admin_dossiers_count", y, "Bắc Ninh (cũ)") for y in (2021, 2022)]
