@@ -510,6 +510,32 @@ def value_range(indicator: str, unit: str) -> tuple[float | None, float | None]:
     return 0.0, None
 
 
+def _formulas_without_results(path: Path, values: list[list]) -> dict[tuple[int, int], str]:
+    """(row, column) → formula text of the cells of the data sheet that hold a formula whose result the file
+    does not store (a workbook written by a program, not saved by Excel or LibreOffice): read with the results,
+    such a cell is empty. Opened a second time only when the file holds a formula at all."""
+    import zipfile
+
+    from .io import load_workbook
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(b"<f>" in archive.read(n) or b"<f " in archive.read(n) for n in archive.namelist()
+                   if n.startswith("xl/worksheets/") and n.endswith(".xml")):
+            return {}
+    book = load_workbook(path)
+    try:
+        found = {}
+        for row in book[SHEET].iter_rows():
+            for cell in row:
+                text = cell.value
+                if isinstance(text, str) and text.startswith("=") and cell.row <= len(values) \
+                        and cell.column <= len(values[cell.row - 1]) and values[cell.row - 1][cell.column - 1] is None:
+                    found[(cell.row, cell.column)] = text
+        return found
+    finally:
+        book.close()
+
+
 def _as_typed(cell, fallback: str) -> str:
     """The place as the agency's row writes it («Bắc Ninh (cũ)»), not the suite's normalised name."""
     return fallback if _blank(cell) else " ".join(str(cell).split())
@@ -651,6 +677,7 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
                     "bảng) rồi xóa trang này")))
         merged = [r for r in sheet.merged_cells.ranges if r.max_row >= 2]
         rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        unresolved = _formulas_without_results(path, rows)
         formats = [[c.number_format for c in row] for row in sheet.iter_rows()]
         agency = None
         if GUIDE_SHEET in book.sheetnames:
@@ -700,6 +727,12 @@ def read_report(path: Path, name: str, period: str, targets: pd.DataFrame, probl
             found.append((column, _where(SHEET, col.get(column), line, column) + message))
 
         note = "" if _blank(cells.get("note")) else str(cells["note"]).strip()
+        formula = unresolved.get((line, col["value"]))
+        if formula:  # read as an empty cell otherwise: the row would pass as one the agency did not fill
+            problems.append(Problem(name, line, "value", _where(SHEET, col["value"], line, "value") + (
+                f"ô có công thức {typed(formula)} nhưng tệp không lưu kết quả của công thức: nhập con số, hoặc mở "
+                "tệp bằng Excel hay LibreOffice rồi lưu lại")))
+            continue
         if all(_blank(cells.get(c)) for c in ("value", "source")):
             if note and _NUMBER_IN_NOTE.match(note):
                 bad("note", f"có con số {typed(note)} ở cột Ghi chú nhưng cột Giá trị trống: nhập con số vào ô "

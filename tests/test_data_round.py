@@ -686,6 +686,21 @@ def test_a_conflicting_duplicate_names_the_old_province_as_the_row_writes_it(req
             "dòng đó, 1.100 ở dòng này") in found[(last, "value")]
 
 
+def test_a_formula_whose_result_the_file_does_not_store_is_reported_not_read_as_empty(requests, raw_copy):
+    """A workbook filled by a program (openpyxl, a script) keeps "=300+10" without its result: read with the
+    results the cell is empty, and without a source the row would pass as one the agency did not fill."""
+    rows = sheet_rows(requests[OFFICE])
+    with_source = row_of(rows, "admin_dossiers_count", 2022, "Bắc Ninh (cũ)")
+    without = row_of(rows, "admin_dossiers_count", 2023, "Bắc Ninh (cũ)")
+    office_returned(requests, raw_copy, "x.xlsx", {with_source: dict(value="=1000+20", kind="actual", source=SOURCE),
+                                                   without: dict(value="=SUM(1,2)")})
+    found = {(p.row, p.column): p.message for p in problems_of(raw_copy, "x.xlsx")}
+    assert set(found) == {(with_source, "value"), (without, "value")}
+    assert found[(without, "value")] == (f"Trang «Số liệu», ô F{without} (cột Giá trị): ô có công thức «=SUM(1,2)» "
+                                         "nhưng tệp không lưu kết quả của công thức: nhập con số, hoặc mở tệp bằng "
+                                         "Excel hay LibreOffice rồi lưu lại")
+
+
 def test_merged_cells_are_reported_once_not_as_missing_sources(requests, raw_copy):
     rows = sheet_rows(requests[OFFICE])
     r = [row_of(rows, "admin_dossiers_count", y, "Bắc Ninh (cũ)") for y in (2021, 2022)]
