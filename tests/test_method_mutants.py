@@ -404,3 +404,146 @@ def test_log_linear_model_for_targets_below_one_and_usable():
     assert list(empty.columns) == ["model", "coverage", "mae", "n"]
     one = tg.project(np.array([2019, 2021, 2025]), np.array([-1.0, 0.2, 0.9]), 2030, ">=", 5.0)  # gaps, a negative
     assert one["model_disagreement"] == 0.0  # only the linear trend: no spread
+
+
+# ------------------------------------------------------------------ a fresh sample (seed 4242, December 2026)
+# Tests for the planted mistakes a new 500-mutant sample left alive; each names the mistake it catches.
+
+
+def _t4(operator=">=", value=12.0, **extra):
+    base = dict(target_id="T1", indicator="x", name_vi="x", name_en="x", unit="Dự án", operator=operator, value=value,
+                value_high=math.nan, target_year=2025, period_start=math.nan, period_end=math.nan,
+                aggregation="level", document="D", section="s", issued="2026-04", agency="Sở KH&CN", source="s",
+                is_current=True, superseded_by="")
+    base.update(extra)
+    return pd.Series(base)
+
+
+def _k4(points, indicator="x", territory="merged"):
+    return pd.DataFrame([dict(indicator=indicator, region="Bắc Ninh", year=y, value=v, unit="u", kind="actual",
+                              source="s", territory=territory) for y, v in points.items()])
+
+
+def _sum4(value, start=2023, end=2025, operator=">="):
+    return _t4(operator, value, target_year=end, aggregation="period_sum", period_start=start, period_end=end)
+
+
+def _a4(target, kpi, as_of_year):
+    return tg.assess_one(target, kpi, None, "Bắc Ninh", None, as_of_year=as_of_year)
+
+
+def test_a_strict_target_is_not_met_at_its_value_and_no_growth_over_zero_years():
+    assert not tg.meets(55.0, ">", 55.0) and tg.meets(55.01, ">", 55.0)  # '>' read as '≥'
+    assert math.isnan(tg.growth_rate(100.0, 110.0, 0, True))  # a rate over zero years
+
+
+def test_period_sum_pace_over_the_years_left_and_its_details():
+    # 2023–2026, 16 in all, 4 + 4 so far: (16 − 8) / 2 years left = 4 a year (not 8 × 2)
+    row = _a4(_sum4(16.0, end=2026), _k4({2023: 4.0, 2024: 4.0}), as_of_year=2025)
+    assert row["required_per_year"] == pytest.approx(4.0) and "(2023–2024)" in row["note_vi"]
+    first = _a4(_sum4(12.0), _k4({2023: 4.0}), as_of_year=2024)
+    assert "đã đạt 4/12 sau 1 năm (2023)." in first["note_vi"]  # one year, not "2023–2023"
+    # a total of 1: R = 0 / (1/3) = 0, not 'no ratio'
+    one = _a4(_sum4(1.0), _k4({2023: 0.0, 2024: 0.0}), as_of_year=2025)
+    assert one["ratio_r"] == 0.0 and one["status"] == "off_track"
+    # R = 3.9 / 4 = 0.975 is on track by ratio, but 4.2 a year is needed against 3.9 achieved: at risk
+    short = _a4(_sum4(12.0), _k4({2023: 4.0, 2024: 3.8}), as_of_year=2025)
+    assert short["status"] == "at_risk" and "Tốc độ cần thiết vượt tốc độ đã đạt" in short["note_vi"]
+    # every year of the period is in during its last year: the total is final (9 < 12)
+    done = _a4(_sum4(12.0), _k4({2023: 3.0, 2024: 3.0, 2025: 3.0}), as_of_year=2025)
+    assert done["status"] == "not_achieved"
+    gap = _a4(_sum4(12.0), _k4({2023: 3.0, 2025: 3.0}), as_of_year=2026)
+    assert "Thiếu số năm 2024: chưa kết luận." in gap["note_vi"]  # not "2024, 2026"
+
+
+def test_territory_notes_and_a_rank_target_set_before_the_merger():
+    plain = _a4(_t4(">=", 50.0, target_year=2030), _k4({2025: 40.0, 2026: 45.0}), as_of_year=2027)
+    assert plain["unit_basis_note"] == ""  # nothing set aside, nothing said
+    old = _a4(_t4(">=", 50.0, target_year=2030), _k4({2023: 40.0, 2024: 45.0}, territory="old"), as_of_year=2027)
+    assert old["unit_basis_note"] == "old_only" and old["method"] == "old_territory_only"
+    # a rank target (any indicator name) set on the 63-unit map is not comparable with a 34-unit rank
+    rank = _a4(_t4("rank<=", 6.0, indicator="position", target_year=2030, issued="2025-05-06"),
+               _k4({2025: 6.0}, indicator="position"), as_of_year=2026)
+    assert rank["status"] == "not_comparable"
+
+
+def test_the_one_rule_holds_for_a_target_to_go_down():
+    row = dict(status="on_track", ratio_r=1.0, basis="linear", prob_meet=0.1, required_per_year=-5.0,
+               achieved_per_year=-2.0, note_vi="x", note_en="x")
+    assert tg.reconcile(dict(row), "<=")["status"] == "at_risk"  # needs −5 a year, falls by 2: short
+    kept = tg.reconcile(dict(row, prob_meet=0.9), "<=")
+    assert kept["status"] == "on_track" and "Eurostat ratio on linear growth" in kept["note_en"]
+
+
+def test_a_series_with_a_zero_gets_no_log_model_and_a_growth_series_keeps_its_territory():
+    models = [f.model for f in tg.forecast_models(np.arange(2018, 2026), np.array([0, 1, 2, 3, 4, 5, 6, 7.0]),
+                                                  2030, ">=", 10.0)]
+    assert "log_linear_trend" not in models and "linear_trend" in models
+    growth = tg.series_for("x_growth_pct", _k4({2023: 100.0, 2024: 110.0, 2025: 121.0}), "Bắc Ninh")
+    assert growth["territory"].tolist() == ["merged", "merged"]
+    assert growth["value"].tolist() == pytest.approx([10.0, 10.0])
+
+
+def test_the_projection_picks_the_best_calibrated_model_not_the_smallest_error(monkeypatch):
+    fake = [tg.Forecast("linear_trend", 10.0, 8.0, 12.0, 0.5, True), tg.Forecast("random_walk", 11.0, 9.0, 13.0, 0.7, True)]
+    monkeypatch.setattr(tg, "forecast_models", lambda *a, **k: fake)
+    scores = pd.DataFrame(dict(model=["linear_trend", "random_walk"], n=[10, 10], coverage=[0.5, 0.8], mae=[0.1, 0.9]))
+    monkeypatch.setattr(tg, "backtest", lambda *a, **k: scores)
+    chosen = tg.project(np.arange(2016, 2026), np.arange(10.0), 2030, ">=", 12.0)
+    assert chosen["model"] == "random_walk"  # coverage 0,80 = the 80 % interval, though its error is larger
+    assert chosen["model_probs"] == "linear_trend 0.50; random_walk 0.70"
+
+
+def test_pii_steps_at_their_boundaries():
+    moves = pii.pillar_moves({p: 90.0 for p in pii.PILLARS}, 0.0)
+    assert moves["feasible"].all()  # 90 + 0 ≤ 100
+    edge = pii.pillar_moves({p: 100.0 - 2.0 / pii.LEVERAGE[p] for p in pii.PILLARS}, 2.0)
+    assert edge["feasible"].all()  # exactly 100 is reachable
+    # a span of exactly 1 is a span (only 0 is none)
+    scaled = pii.normalise(pd.DataFrame({"a": [0.0, 0.5, 1.0]}), pd.Series({"a": 1}))
+    assert scaled["a"].tolist() == [0.0, 50.0, 100.0]
+    # ranks 2 and 4 published; the unit at rank 1 has nothing above it: its upper bound is 100, not infinity
+    ranking = pd.DataFrame(dict(rank=[1, 2, 3, 4], province=["A", "B", "C", "D"], score=[np.nan, 60.0, np.nan, 40.0]))
+    bounds = pii.score_bounds(ranking, 4).set_index("rank")
+    assert (bounds.loc[1, "low"], bounds.loc[1, "high"]) == (60.0, 100.0)
+    assert (bounds.loc[3, "low"], bounds.loc[3, "high"]) == (40.0, 60.0)
+
+
+def test_outlier_treatment_goes_on_after_a_column_that_needs_none():
+    calm = [10.0, 11.0, 12.0, 13.0, 14.0, 15.0, 16.0, 17.0, 18.0, 19.0]
+    skewed = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 100.0]
+    out, log = pii.treat_outliers(pd.DataFrame({"calm": calm, "skewed": skewed}))
+    assert out["calm"].tolist() == calm and out["skewed"].max() < 100.0 and any("skewed" in line for line in log)
+
+
+def test_period_table_columns_and_the_target_arithmetic_basis():
+    rows = pd.DataFrame([dict(region="R", year=y, method="cobb_douglas", alpha=0.4, g_y=8.0, g_k=10.0, g_l=2.0,
+                              contrib_k=4.0, contrib_l=1.2, g_tfp=2.8, flag="") for y in (2016, 2017)])
+    period = tfp.period_shares(rows, [(2016, 2017)]).iloc[0]
+    assert (period["g_k"], period["g_l"], period["contrib_k"], period["contrib_l"]) == (10.0, 2.0, 4.0, 1.2)
+    assert period["share_flag"] == ""
+    basis = dict(territory="merged", kind="actual", years="2026–2027", break_years="", refused="")
+    row = tfp.target_arithmetic(10.0, 10.0, 55.0, alphas=(0.43,), labour_growth=(2.0,), basis=basis).iloc[0]
+    assert row["years"] == "2026–2027"
+    # (4.5 − 0.57 × 2) / 0.43 = 7.8139… → 7.81, two decimals (not 7.814)
+    assert row["max_capital_growth"] == 7.81
+
+
+def test_a_missing_indicator_adds_nothing_to_its_group_in_the_draws():
+    """Twin units, one without i0 (its twin i1 carries the same normalised score): the engine ties them, and so
+    must every noiseless draw — a missing score counted as anything but nothing would split the tie."""
+    rng = np.random.default_rng(7)
+    units = [f"u{i}" for i in range(8)]
+    rows = [(f"i{j}", f"g{j // 2}", pii.PILLARS[(j // 2) % 7], 1) for j in range(28)]
+    framework = pd.DataFrame(rows, columns=["indicator", "group", "pillar", "direction"])
+    values = pd.DataFrame(rng.uniform(0, 10, (8, 28)), index=units, columns=framework["indicator"])
+    values["i0"] = values["i1"]
+    values.loc["u3"] = values.drop(index="u3").median()  # never an extreme, so i0 and i1 normalise alike
+    values.loc["u4"] = values.loc["u3"]
+    values.loc["u3", "i0"] = np.nan
+    engine = pii.compute_index(values, framework).index["rank"]
+    assert engine["u3"] == engine["u4"]
+    nominal = {"normalisation": ("minmax",), "aggregation": ("arithmetic",), "treat": (False,)}
+    mc = pii.monte_carlo_ranks(values, framework, n_draws=10, weight_noise=0.0, choices=nominal)["ranks"]
+    ranks = mc.set_index("unit")["median_rank"]
+    assert ranks["u3"] == ranks["u4"] == engine["u3"]
