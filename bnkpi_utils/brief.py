@@ -1164,7 +1164,9 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
         points.append(P["tfp_province"].format(years=years, share=f(latest["tfp_share_pct"], 1),
                                                g_tfp=f(latest["g_tfp"]), g_y=f(latest["g_y"]),
                                                alpha=f(latest["alpha"], 2)))
-        own_bar = [dict(label=P["chart_tfp_own"].format(years=years), value=float(latest["g_tfp"]), kind="provincial")]
+        # the chart compares with the goal's need, which is in % a year: its bars too (the tables keep log points)
+        own_bar = [dict(label=P["chart_tfp_own"].format(years=years), value=tfp.to_percent(float(latest["g_tfp"])),
+                        kind="provincial")]
     for _, r in tfp_targets[tfp_targets["target_year"] < today.year].iterrows():
         extra.append(P["tfp_passed"].format(goal=_goal(r, lang, with_year=False), year=int(r["target_year"]),
                                              document=document_name(r.get("document"), lang),
@@ -1204,7 +1206,8 @@ def _tfp_points(t: dict, lang: str, today: dt.date) -> tuple[list[str], dict]:
             # the years the figure is computed over, not the plan's nominal bounds (2016–2020 holds 2016–2018)
             years = str(r["years_with_data"]) if "years_with_data" in vn and isinstance(r.get("years_with_data"), str) \
                 else f"{int(r['period_start'])}–{int(r['period_end'])}"
-            national.append(dict(label=P["chart_tfp_vn"].format(years=years), value=float(r["g_tfp"]), kind="national"))
+            national.append(dict(label=P["chart_tfp_vn"].format(years=years), value=tfp.to_percent(float(r["g_tfp"])),
+                                 kind="national"))
     return points, dict(bars=pd.DataFrame(national + own_bar, columns=["label", "value", "kind"]),
                         need=need_range, extra=extra,
                         target=float(current["target_value"]) if current is not None else None)

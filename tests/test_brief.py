@@ -727,3 +727,19 @@ def test_tfp_multiple_is_a_range_from_the_percent_row():
     assert brief._times_range(record, "vi") == "2,2–2,5"
     assert brief._times_range(record, "en") == "2.2–2.5"
     assert brief._times_range(record.drop(columns=["times_record_high"]), "vi") is None
+
+
+def test_tfp_chart_bars_are_in_percent_like_the_goal_they_are_set_against(good_run):
+    """The need (6,05–6,60 % a year) is percent arithmetic on GRDP growth in percent; the record bars must be too:
+    2016–2018 is 2,6515 log points = 2,69 % a year, the figure the text gives (not 2,65)."""
+    import math
+
+    tables = brief.load_tables(good_run["output"])
+    _, data = brief._tfp_points(tables, "vi", TODAY)
+    bars = data["bars"].set_index("label")["value"]
+    periods = tables["tfp_periods"]
+    vn = periods[(periods["region"] == "Việt Nam") & (periods["method"] == "cobb_douglas")
+                 & (periods["period_start"] == 2016) & (periods["period_end"] == 2020)].iloc[0]
+    record = next(v for label, v in bars.items() if "2016–2018" in label)
+    assert record == pytest.approx(100 * math.expm1(vn["g_tfp"] / 100)) and round(record, 2) == 2.69
+    assert data["need"][0] == pytest.approx(6.05)
