@@ -165,10 +165,14 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
     actual["territory_"] = actual.apply(_territory, axis=1, region=region)
     rank = target["operator"] == "rank<=" or str(target["indicator"]).endswith("_rank")
     target_year, goal = int(target["target_year"]), float(target["target_value"])
+    # estimates and plans of the merged province: shown beside the actual values (hollow squares), never joined
+    ahead = values[values["kind"].isin(["estimate", "plan"])].copy()
+    if len(ahead):
+        ahead = ahead[ahead.apply(_territory, axis=1, region=region) == "merged"]
     parts = [t for t in ("old", "merged") if (actual["territory_"] == t).any()]
     if "merged" not in parts:
         parts.append("merged")  # the goal belongs to the merged province: its panel is drawn even when empty
-    shown = [float(v) for v in actual["value"]] + [goal]
+    shown = [float(v) for v in actual["value"]] + [float(v) for v in ahead["value"]] + [goal]
     spread = max(shown) - min(shown)
     decimals = 0 if spread >= 5 or all(v.is_integer() for v in shown) else (1 if spread >= 0.5 else 2)
     base_year, base_value = target.get("baseline_year"), target.get("baseline_value")
@@ -191,8 +195,8 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
         years = [int(y) for y in rows["year"]]
         ys = [float(v) for v in rows["value"]]
         if merged:
-            years.append(target_year)
-            ys.append(goal)
+            years += [int(y) for y in ahead["year"]] + [target_year]
+            ys += [float(v) for v in ahead["value"]] + [goal]
             if with_path:
                 ys.append(float(base_value))
                 years.append(int(base_year))
@@ -200,6 +204,9 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
                 ys += [float(low), float(high)]
         panels.append(dict(territory=territory, series=series, years=years, ys=ys,
                            weight=max(rows["year"].nunique(), 1) + (2 if merged else 0.5)))
+    for kind, colour in (("estimate", BLUE), ("plan", GREY)):
+        if (ahead["kind"] == kind).any():
+            legend[T["kinds"][kind]] = ("square", colour)
     legend[T["chart_goal"].format(year=target_year)] = ("star", GREEN)
     if with_path:
         legend[T["chart_path"]] = ("dash", GREEN)
@@ -219,7 +226,12 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
     for panel in panels:
         lo, hi = y_range(panel["ys"])
         ticks = [t for t in MaxNLocator(nbins=4, integer=decimals == 0).tick_values(lo, hi) if lo <= t <= hi]
-        panel.update(lo=lo, hi=hi, ticks=ticks, labels=[axis_number(t, decimals, lang) for t in ticks])
+        # each panel's labels as precise as its own ticks: a panel of 10–11 inside a chart spanning −10…20
+        # would otherwise read "10, 10, 11, 11"
+        places = decimals
+        while places < 2 and len({axis_number(t, places, lang) for t in ticks}) < len(ticks):
+            places += 1
+        panel.update(lo=lo, hi=hi, ticks=ticks, labels=[axis_number(t, places, lang) for t in ticks])
         xs = sorted(set(panel["years"]))
         xlo, xhi = min(xs) - 0.7, max(xs) + 0.7
         xt = xs if len(xs) <= 4 else [int(t) for t in MaxNLocator(integer=True, nbins=3 if panel["territory"] == "old"
@@ -256,7 +268,13 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
             out.append(f'<line x1="{px0:.1f}" x2="{px1:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e7ec"/>')
             out.append(f'<text x="{px0 - 5:.1f}" y="{y + 4.5:.1f}" text-anchor="end">{escape(label)}</text>')
         out.append(f'<path d="M{px0:.1f} {top}V{bottom}H{px1:.1f}" fill="none" stroke="#46525f"/>')
-        for year in panel["xticks"]:
+        # the first and the last year (the goal's) labelled, the others where their labels do not touch
+        candidates = sorted(panel["xticks"])
+        shown_years = [candidates[-1]] if candidates else []
+        for year in candidates[:1] + candidates[1:-1]:
+            if all(abs(sx(year) - sx(other)) >= 36 for other in shown_years):
+                shown_years.append(year)
+        for year in shown_years:
             x = sx(year)
             out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{bottom}" y2="{bottom + 4}" stroke="#46525f"/>')
             out.append(f'<text x="{x:.1f}" y="{bottom + 4 + FONT}" text-anchor="middle">{year}</text>')
@@ -277,6 +295,10 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
                 out.append(f'<circle cx="{sx(y):.1f}" cy="{sy(v):.1f}" r="4" fill="{fill}" stroke="{s["colour"]}" '
                            f'stroke-width="1.5"/>')
         if panel["territory"] == "merged":
+            for _, r in ahead.iterrows():
+                colour = BLUE if r["kind"] == "estimate" else GREY
+                out.append(f'<rect x="{sx(int(r["year"])) - 4:.1f}" y="{sy(float(r["value"])) - 4:.1f}" width="8" '
+                           f'height="8" fill="#ffffff" stroke="{colour}" stroke-width="1.5"/>')
             out.append(_star(sx(target_year), sy(goal), 8, GREEN))
         x0 = px1 + GAP
     y = bottom + 4 + FONT + 10
@@ -288,6 +310,9 @@ def draw_series(target: pd.Series, values: pd.DataFrame, region: str, lang: str)
                        f'<circle cx="15" cy="{mid}" r="4" fill="{colour}"/>')
         elif kind == "star":
             out.append(_star(15, mid, 7, colour))
+        elif kind == "square":
+            out.append(f'<rect x="11" y="{mid - 4}" width="8" height="8" fill="#ffffff" stroke="{colour}" '
+                       'stroke-width="1.5"/>')
         elif kind == "dash":
             out.append(f'<line x1="4" x2="26" y1="{mid}" y2="{mid}" stroke="{colour}" stroke-width="1.5" '
                        f'stroke-dasharray="5 3"/>')

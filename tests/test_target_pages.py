@@ -213,3 +213,30 @@ def test_series_chart_with_only_old_values_still_draws_the_goal_panel_and_none_w
                                                    target_value=1.0)),
                                     pd.DataFrame([dict(kind="plan", year=2030, value=1.0, region="Bắc Ninh")]),
                                     "Bắc Ninh", "vi") is None
+
+
+def test_series_chart_shows_the_merged_provinces_estimates_and_plans_apart_from_its_actual_values():
+    """KH20-02: old Bắc Giang's 21 (2025) is the only actual value; the merged province's estimate 25 (2025) and
+    plan 30 (2026) are hollow squares in the "from 1/7/2025" panel, not joined to anything, and in the legend;
+    its y labels are distinct whatever the other panel's range."""
+    import xml.etree.ElementTree as ET
+
+    values = [dict(kind="actual", year=2025, value=21.0, region="Bắc Giang", territory="old", derived_rule=""),
+              dict(kind="estimate", year=2025, value=25.0, region="Bắc Ninh", territory="merged", derived_rule=""),
+              dict(kind="plan", year=2026, value=30.0, region="Bắc Ninh", territory="merged", derived_rule=""),
+              dict(kind="estimate", year=2024, value=9.0, region="Bắc Giang", territory="old", derived_rule="")]
+    root = ET.fromstring(_svg_chart(values, indicator="tasks", operator=">=", target_value=50.0))
+    ns = "{http://www.w3.org/2000/svg}"
+    squares = [r for r in root.iter(f"{ns}rect") if r.get("fill") == "#ffffff"]
+    assert len(squares) == 2 + 2  # the estimate and the plan, and their two legend keys (no old-province estimate)
+    texts = [t.text for t in root.iter(f"{ns}text")]
+    assert "ước tính" in texts and "kế hoạch" in texts
+    assert len(root.findall(f"{ns}polyline")) == 1  # only Bắc Giang's actual line: estimates are never joined
+    years = [t for t in texts if t and t.isdigit() and len(t) == 4]
+    assert "2025" in years and "2030" in years
+    narrow = [dict(kind="actual", year=2016, value=-10.0, region="Bắc Ninh", territory="old", derived_rule=""),
+              dict(kind="actual", year=2017, value=20.0, region="Bắc Ninh", territory="old", derived_rule=""),
+              dict(kind="estimate", year=2025, value=10.2, region="Bắc Ninh", territory="merged", derived_rule="")]
+    svg = _svg_chart(narrow, indicator="grdp_growth_pct", operator=">=", target_value=11.0)
+    ticks = [t.text for t in ET.fromstring(svg).iter(f"{ns}text") if t.get("text-anchor") == "end"]
+    assert len(ticks) == len(set(ticks)), ticks  # "10, 10, 11, 11" would repeat
